@@ -1,0 +1,280 @@
+// THE op table: every op of the IR, with its shape rule, float64 rule, VJP rule and scalar emitters.
+import type { Attrs, Node } from './graph.js';
+import { broadcastShapes, divideDim, dim, sameDim, scalar, showShape, type Shape } from './shape.js';
+import { makeValue, rowOffset, type EvalContext, type Value } from './value.js';
+
+/** What a VJP rule may build: the backward graph's builder, reduced to what rules need. */
+export interface VjpBuilder {
+  op(op: string, args: number[], attrs?: Attrs): number;
+  constant(value: number): number;
+  shapeOf(id: number): Shape;
+}
+
+/** A VJP rule: given the cotangent `g` of the result `out`, the cotangents of the operands (null: none). */
+export type VjpRule = (b: VjpBuilder, g: number, out: number, args: readonly number[], node: Node) => (number | null)[];
+
+export type OpKind = 'leaf' | 'elementwise' | 'structural';
+
+export interface OpDef {
+  readonly kind: OpKind;
+  /** Number of operands. */
+  readonly arity: number;
+  readonly doc: string;
+  /** Result shape from operand shapes and attributes, or a message saying why they do not fit. */
+  readonly shape: (args: readonly Shape[], attrs: Attrs) => Shape | string;
+  /** Elementwise ops: the float64 rule on scalars (the interpreter, and constant folding). */
+  readonly scalar?: (...x: number[]) => number;
+  /** Structural ops: the float64 rule on whole values. */
+  readonly evaluate?: (ctx: EvalContext, node: Node, args: readonly Value[], argShapes: readonly Shape[]) => Value;
+  /** Reverse-mode rule; `'none'` marks an op whose result carries no gradient (comparisons, leaves). */
+  readonly vjp?: VjpRule | 'none';
+  /** Scalar expression in JavaScript from operand expressions (elementwise ops). */
+  readonly js?: (...a: string[]) => string;
+  /** Scalar expression in WGSL from operand expressions (elementwise ops). */
+  readonly wgsl?: (...a: string[]) => string;
+}
+
+const leafShape = (_: readonly Shape[], attrs: Attrs): Shape | string => (attrs.shape as Shape | undefined) ?? 'leaf without a shape';
+
+function leaf(doc: string): OpDef {
+  return { kind: 'leaf', arity: 0, doc, shape: leafShape, vjp: 'none' };
+}
+
+function elementwise(arity: number, doc: string, rest: Omit<OpDef, 'kind' | 'arity' | 'doc' | 'shape'>): OpDef {
+  const shape = (args: readonly Shape[]): Shape | string =>
+    broadcastShapes([...args]) ?? `operands have different shapes: ${args.map(showShape).join(' and ')}`;
+  return { kind: 'elementwise', arity, doc, shape, ...rest };
+}
+
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+const step = (x: number): number => (x > 0 ? 1 : 0);
+
+// Rules are written with these to read like the math.
+const mul = (b: VjpBuilder, x: number, y: number) => b.op('mul', [x, y]);
+const sub = (b: VjpBuilder, x: number, y: number) => b.op('sub', [x, y]);
+const div = (b: VjpBuilder, x: number, y: number) => b.op('div', [x, y]);
+const neg = (b: VjpBuilder, x: number) => b.op('neg', [x]);
+
+export const ops: Readonly<Record<string, OpDef>> = {
+  // Leaves. Their shape is an attribute; their values come from the runtime.
+  input: leaf('the step input x_t'),
+  state: leaf('a state carried from the previous step (h_{t-1}, c_{t-1})'),
+  param: leaf('a learned parameter, shared by all examples and steps'),
+  grad: leaf('backward graphs: the incoming cotangent of a forward output'),
+  saved: leaf('backward graphs: a forward value saved by the forward pass'),
+  const: { kind: 'leaf', arity: 0, doc: 'a numeric literal', shape: () => scalar, vjp: 'none', js: () => '', wgsl: () => '' },
+
+  add: elementwise(2, 'x + y', { scalar: (x, y) => x! + y!, vjp: (_b, g) => [g, g], js: (x, y) => `(${x} + ${y})`, wgsl: (x, y) => `(${x} + ${y})` }),
+  sub: elementwise(2, 'x - y', { scalar: (x, y) => x! - y!, vjp: (b, g) => [g, neg(b, g)], js: (x, y) => `(${x} - ${y})`, wgsl: (x, y) => `(${x} - ${y})` }),
+  mul: elementwise(2, 'x * y', { scalar: (x, y) => x! * y!, vjp: (b, g, _o, [x, y]) => [mul(b, g, y!), mul(b, g, x!)], js: (x, y) => `(${x} * ${y})`, wgsl: (x, y) => `(${x} * ${y})` }),
+  div: elementwise(2, 'x / y', {
+    scalar: (x, y) => x! / y!,
+    // d(x/y) = dx/y - dy*out/y
+    vjp: (b, g, out, [, y]) => [div(b, g, y!), neg(b, div(b, mul(b, g, out), y!))],
+    js: (x, y) => `(${x} / ${y})`,
+    wgsl: (x, y) => `(${x} / ${y})`,
+  }),
+  neg: elementwise(1, '-x', { scalar: (x) => -x!, vjp: (b, g) => [neg(b, g)], js: (x) => `(-${x})`, wgsl: (x) => `(-${x})` }),
+  sigmoid: elementwise(1, '1 / (1 + exp(-x)), evaluated without overflow', {
+    scalar: (x) => sigmoid(x!),
+    vjp: (b, g, out) => [mul(b, g, mul(b, out, sub(b, b.constant(1), out)))],
+    js: (x) => `sigmoid(${x})`,
+    wgsl: (x) => `sigmoid(${x})`,
+  }),
+  tanh: elementwise(1, 'hyperbolic tangent', {
+    scalar: (x) => Math.tanh(x!),
+    vjp: (b, g, out) => [mul(b, g, sub(b, b.constant(1), mul(b, out, out)))],
+    js: (x) => `Math.tanh(${x})`,
+    wgsl: (x) => `tanh_safe(${x})`,
+  }),
+  relu: elementwise(1, 'max(x, 0)', {
+    scalar: (x) => (x! > 0 ? x! : 0),
+    vjp: (b, g, _o, [x]) => [mul(b, g, b.op('step', [x!]))],
+    js: (x) => `Math.max(${x}, 0)`,
+    wgsl: (x) => `max(${x}, 0.0)`,
+  }),
+  exp: elementwise(1, 'e^x', { scalar: (x) => Math.exp(x!), vjp: (b, g, out) => [mul(b, g, out)], js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})` }),
+  log: elementwise(1, 'natural logarithm', { scalar: (x) => Math.log(x!), vjp: (b, g, _o, [x]) => [div(b, g, x!)], js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})` }),
+  sqrt: elementwise(1, 'square root', {
+    scalar: (x) => Math.sqrt(x!),
+    vjp: (b, g, out) => [div(b, mul(b, g, b.constant(0.5)), out)],
+    js: (x) => `Math.sqrt(${x})`,
+    wgsl: (x) => `sqrt(${x})`,
+  }),
+  abs: elementwise(1, '|x|', { scalar: (x) => Math.abs(x!), vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sign', [x!]))], js: (x) => `Math.abs(${x})`, wgsl: (x) => `abs(${x})` }),
+  softplus: elementwise(1, 'log(1 + e^x), evaluated without overflow', {
+    scalar: (x) => softplus(x!),
+    vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sigmoid', [x!]))],
+    js: (x) => `softplus(${x})`,
+    wgsl: (x) => `softplus(${x})`,
+  }),
+  // At a tie the whole gradient goes to y, so the two partials always sum to g.
+  min: elementwise(2, 'smaller of x and y', {
+    scalar: (x, y) => Math.min(x!, y!),
+    vjp: (b, g, _o, [x, y]) => {
+      const gx = mul(b, g, b.op('step', [sub(b, y!, x!)]));
+      return [gx, sub(b, g, gx)];
+    },
+    js: (x, y) => `Math.min(${x}, ${y})`,
+    wgsl: (x, y) => `min(${x}, ${y})`,
+  }),
+  max: elementwise(2, 'larger of x and y', {
+    scalar: (x, y) => Math.max(x!, y!),
+    vjp: (b, g, _o, [x, y]) => {
+      const gx = mul(b, g, b.op('step', [sub(b, x!, y!)]));
+      return [gx, sub(b, g, gx)];
+    },
+    js: (x, y) => `Math.max(${x}, ${y})`,
+    wgsl: (x, y) => `max(${x}, ${y})`,
+  }),
+  step: elementwise(1, '1 where x > 0, else 0 (derivative of relu)', {
+    scalar: (x) => step(x!),
+    vjp: 'none',
+    js: (x) => `(${x} > 0 ? 1 : 0)`,
+    wgsl: (x) => `select(0.0, 1.0, ${x} > 0.0)`,
+  }),
+  sign: elementwise(1, '-1, 0 or 1 (derivative of abs)', { scalar: (x) => Math.sign(x!), vjp: 'none', js: (x) => `Math.sign(${x})`, wgsl: (x) => `sign(${x})` }),
+
+  matvec: {
+    kind: 'structural',
+    arity: 2,
+    doc: 'W·v for a matrix W [R,K] and a vector v [K]: the gate pre-activations of a linear layer',
+    shape: ([w, v]) =>
+      w!.length === 2 && v!.length === 1 && sameDim(w![1]!, v![0]!) ? [w![0]!] : `cannot multiply ${showShape(w!)} by ${showShape(v!)}`,
+    evaluate: (ctx, _node, [w, v], [ws]) => {
+      const rows = ctx.size([ws![0]!]);
+      const k = ctx.size([ws![1]!]);
+      return makeValue(ctx, rows, w!.perExample || v!.perExample, (b, out, o) => {
+        const wo = rowOffset(w!, b, rows * k);
+        const vo = rowOffset(v!, b, k);
+        for (let r = 0; r < rows; r++) {
+          let acc = 0;
+          for (let j = 0; j < k; j++) acc += w!.data[wo + r * k + j]! * v!.data[vo + j]!;
+          out[o + r] = acc;
+        }
+      });
+    },
+    vjp: (b, g, _o, [w, v]) => [b.op('outer', [g, v!]), b.op('matvec_t', [w!, g])],
+  },
+  matvec_t: {
+    kind: 'structural',
+    arity: 2,
+    doc: 'Wᵀ·g for a matrix W [R,K] and a vector g [R]: the input cotangent of matvec',
+    shape: ([w, g]) =>
+      w!.length === 2 && g!.length === 1 && sameDim(w![0]!, g![0]!) ? [w![1]!] : `cannot multiply ${showShape(w!)}ᵀ by ${showShape(g!)}`,
+    evaluate: (ctx, _node, [w, g], [ws]) => {
+      const rows = ctx.size([ws![0]!]);
+      const k = ctx.size([ws![1]!]);
+      return makeValue(ctx, k, w!.perExample || g!.perExample, (b, out, o) => {
+        const wo = rowOffset(w!, b, rows * k);
+        const go = rowOffset(g!, b, rows);
+        out.fill(0, o, o + k);
+        for (let r = 0; r < rows; r++) {
+          const gr = g!.data[go + r]!;
+          for (let j = 0; j < k; j++) out[o + j] += w!.data[wo + r * k + j]! * gr;
+        }
+      });
+    },
+  },
+  outer: {
+    kind: 'structural',
+    arity: 2,
+    doc: 'g ⊗ v, the per-example weight cotangent of matvec; the runtime sums it over examples and steps',
+    shape: ([g, v]) => (g!.length === 1 && v!.length === 1 ? [g![0]!, v![0]!] : `outer product needs two vectors, got ${showShape(g!)} and ${showShape(v!)}`),
+    evaluate: (ctx, _node, [g, v], [gs, vs]) => {
+      const m = ctx.size(gs!);
+      const k = ctx.size(vs!);
+      return makeValue(ctx, m * k, g!.perExample || v!.perExample, (b, out, o) => {
+        const go = rowOffset(g!, b, m);
+        const vo = rowOffset(v!, b, k);
+        for (let r = 0; r < m; r++) for (let j = 0; j < k; j++) out[o + r * k + j] = g!.data[go + r]! * v!.data[vo + j]!;
+      });
+    },
+  },
+  chunk: {
+    kind: 'structural',
+    arity: 1,
+    doc: 'the index-th of count equal slices of a vector (one gate of a stacked linear)',
+    shape: ([v], attrs) => {
+      const count = attrs.count as number;
+      const d = v!.length === 1 ? divideDim(v![0]!, count) : null;
+      return d ? [d] : `cannot split ${showShape(v!)} into ${count} equal chunks`;
+    },
+    evaluate: (ctx, node, [v], [vs]) => {
+      const n = ctx.size(vs!);
+      const m = ctx.size(node.shape);
+      const start = (node.attrs.index as number) * m;
+      return makeValue(ctx, m, v!.perExample, (b, out, o) => {
+        const vo = rowOffset(v!, b, n) + start;
+        for (let i = 0; i < m; i++) out[o + i] = v!.data[vo + i]!;
+      });
+    },
+    vjp: (b, g, _o, _a, node) => [b.op('place', [g], { index: node.attrs.index as number, count: node.attrs.count as number })],
+  },
+  place: {
+    kind: 'structural',
+    arity: 1,
+    doc: 'a vector of count slices, zero except slice index which holds the operand (the cotangent of chunk)',
+    shape: ([v], attrs) => (v!.length === 1 ? [dim(v![0]!.sym, v![0]!.mult * (attrs.count as number))] : `cannot place ${showShape(v!)}`),
+    evaluate: (ctx, node, [v], [vs]) => {
+      const m = ctx.size(vs!);
+      const start = (node.attrs.index as number) * m;
+      return makeValue(ctx, ctx.size(node.shape), v!.perExample, (b, out, o) => {
+        const vo = rowOffset(v!, b, m);
+        for (let i = 0; i < m; i++) out[o + start + i] = v!.data[vo + i]!;
+      });
+    },
+    vjp: (b, g, _o, _a, node) => [b.op('chunk', [g], { index: node.attrs.index as number, count: node.attrs.count as number })],
+  },
+  sum: {
+    kind: 'structural',
+    arity: 1,
+    doc: 'sum of the elements of a vector (per example)',
+    shape: ([v]) => (v!.length === 1 ? scalar : `can only reduce a vector, got ${showShape(v!)}`),
+    evaluate: (ctx, _node, [v], [vs]) => reduce(ctx, v!, ctx.size(vs!), 1),
+    vjp: (b, g, _o, [v]) => [b.op('broadcast', [g], { shape: b.shapeOf(v!) })],
+  },
+  mean: {
+    kind: 'structural',
+    arity: 1,
+    doc: 'mean of the elements of a vector (per example): layer normalisation',
+    shape: ([v]) => (v!.length === 1 ? scalar : `can only reduce a vector, got ${showShape(v!)}`),
+    evaluate: (ctx, _node, [v], [vs]) => reduce(ctx, v!, ctx.size(vs!), 1 / ctx.size(vs!)),
+    vjp: (b, g, _o, [v]) => [b.op('broadcast', [div(b, g, b.op('size', [v!]))], { shape: b.shapeOf(v!) })],
+  },
+  size: {
+    kind: 'structural',
+    arity: 1,
+    doc: 'the number of elements of the operand, as a scalar (known once X and H are)',
+    shape: () => scalar,
+    evaluate: (ctx, _node, _args, [vs]) => ({ data: Float64Array.of(ctx.size(vs!)), perExample: false }),
+    vjp: 'none',
+  },
+  broadcast: {
+    kind: 'structural',
+    arity: 1,
+    doc: 'a scalar repeated to a vector shape (the cotangent of a reduction)',
+    shape: ([v], attrs) => (v!.length === 0 ? (attrs.shape as Shape) : `can only broadcast a scalar, got ${showShape(v!)}`),
+    evaluate: (ctx, node, [v]) => {
+      const n = ctx.size(node.shape);
+      return makeValue(ctx, n, v!.perExample, (b, out, o) => out.fill(v!.data[rowOffset(v!, b, 1)]!, o, o + n));
+    },
+    vjp: (b, g) => [b.op('sum', [g])],
+  },
+};
+
+function reduce(ctx: EvalContext, v: Value, n: number, scale: number): Value {
+  return makeValue(ctx, 1, v.perExample, (b, out, o) => {
+    const vo = rowOffset(v, b, n);
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += v.data[vo + i]!;
+    out[o] = acc * scale;
+  });
+}
+
+export function opDef(op: string): OpDef {
+  const def = ops[op];
+  if (!def) throw new Error(`cellforge internal error: unknown op '${op}'`);
+  return def;
+}

@@ -21,7 +21,7 @@ export class GraphBuilder implements VjpBuilder {
 
   op(op: string, args: number[], attrs: Attrs = {}, meta: NodeMeta = {}): number {
     const def = opDef(op);
-    invariant(args.length === def.arity, `${op} takes ${def.arity} operands, got ${args.length}`);
+    invariant(def.arity < 0 ? args.length > 0 : args.length === def.arity, `${op} takes ${def.arity} operands, got ${args.length}`);
     const shape = def.shape(
       args.map((a) => this.shapeOf(a)),
       attrs,

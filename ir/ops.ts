@@ -17,7 +17,7 @@ export type OpKind = 'leaf' | 'elementwise' | 'structural';
 
 export interface OpDef {
   readonly kind: OpKind;
-  /** Number of operands. */
+  /** Number of operands; -1: any number, at least one. */
   readonly arity: number;
   readonly doc: string;
   /** Result shape from operand shapes and attributes, or a message saying why they do not fit. */
@@ -226,6 +226,26 @@ export const ops: Readonly<Record<string, OpDef>> = {
       });
     },
     vjp: (b, g, _o, _a, node) => [b.op('chunk', [g], { index: node.attrs.index as number, count: node.attrs.count as number })],
+  },
+  concat: {
+    kind: 'structural',
+    arity: -1,
+    doc: 'vectors of equal shape joined end to end (the cotangent of a split vector)',
+    shape: (args) => {
+      const first = args[0]!;
+      if (first.length !== 1 || !args.every((a) => a.length === 1 && sameDim(a[0]!, first[0]!))) return `cannot concatenate ${args.map(showShape).join(', ')}`;
+      return [dim(first[0]!.sym, first[0]!.mult * args.length)];
+    },
+    evaluate: (ctx, node, args, shapes) => {
+      const m = ctx.size(shapes[0]!);
+      return makeValue(ctx, ctx.size(node.shape), args.some((a) => a.perExample), (b, out, o) => {
+        args.forEach((a, k) => {
+          const ao = rowOffset(a, b, m);
+          for (let i = 0; i < m; i++) out[o + k * m + i] = a.data[ao + i]!;
+        });
+      });
+    },
+    vjp: (b, g, _o, args) => args.map((_, index) => b.op('chunk', [g], { index, count: args.length })),
   },
   sum: {
     kind: 'structural',

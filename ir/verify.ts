@@ -17,7 +17,7 @@ export function verify(g: Graph): void {
     const def = ops[n.op];
     if (n.id !== i) problems.push(`${where}: id is %${n.id}, expected %${i}`);
     if (!def) return problems.push(`${where}: unknown op`);
-    if (n.args.length !== def.arity) problems.push(`${where}: ${n.args.length} operands, expected ${def.arity}`);
+    if (def.arity >= 0 ? n.args.length !== def.arity : n.args.length === 0) problems.push(`${where}: ${n.args.length} operands, expected ${def.arity}`);
     if (n.args.some((a) => !(a >= 0 && a < i))) return problems.push(`${where}: operand not defined before use (${n.args.join(', ')})`);
     const shape = def.shape(
       n.args.map((a) => g.nodes[a]!.shape),

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The installed `cellforge` command: runs the compiled CLI from dist/ (built by `npm install` via `prepare`).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('cellforge: not built yet: run `npm run build` in the cellforge package\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,23 @@
+// `cellforge compile <cell> [--emit ...]`: print what the compiler made of a cell.
+import { CellforgeError } from '../../ir/errors.js';
+import { compileCell, emitKinds, type EmitKind } from '../../compiler/compile.js';
+import { helpText, parseCommand, stringFlag, type CommandSpec } from '../args.js';
+import type { CliIO } from '../io.js';
+
+export const compileSpec: CommandSpec = {
+  name: 'compile',
+  summary: 'Compile a cell and print its IR, backward IR or generated code. <cell> is a built-in name or a .cell.ts path.',
+  usage: 'cellforge compile <cell> [--emit ir|backward-ir|js|wasm|wgsl]',
+  positionals: ['cell'],
+  flags: { emit: { type: 'string', value: 'KIND', help: 'what to print: ir (default), backward-ir, js, wasm, wgsl' } },
+};
+
+export async function compileCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const p = parseCommand(compileSpec, argv);
+  if (p.help) return io.out(helpText(compileSpec)), 0;
+  const emit = stringFlag(p, 'emit') ?? 'ir';
+  if (!emitKinds.includes(emit as EmitKind)) throw new CellforgeError(`cellforge compile: unknown --emit '${emit}'`, undefined, `choose one of: ${emitKinds.join(', ')}`);
+  const cell = compileCell(p.positionals[0]!);
+  io.out(cell.emit(emit as EmitKind));
+  return 0;
+}

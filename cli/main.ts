@@ -1,0 +1,54 @@
+// The `cellforge` command line: dispatch to a command; user errors become one clear message, never a stack trace.
+import { CellforgeError } from '../ir/errors.js';
+import { compileCommand } from './commands/compile.js';
+import { gradcheckCommand } from './commands/gradcheck.js';
+import { gradCommand, runCommand } from './commands/run.js';
+import { processIO, type CliIO } from './io.js';
+
+type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+const commands: Record<string, { run: Command; summary: string }> = {
+  compile: { run: compileCommand, summary: 'print what the compiler made of a cell (--emit ir|backward-ir|js|wasm|wgsl)' },
+  run: { run: runCommand, summary: 'forward pass over .npy input with .safetensors weights' },
+  grad: { run: gradCommand, summary: 'forward and backward pass: input and weight gradients' },
+  gradcheck: { run: gradcheckCommand, summary: 'check the derived backward against finite differences' },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'usage: cellforge <command> [options]',
+    '',
+    'cellforge compiles recurrent cells written as TypeScript arithmetic into fused forward and backward kernels.',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "<cell> is a built-in name (lstm, gru, ...) or a path to a .cell.ts file. 'cellforge <command> --help' for its options.",
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new CellforgeError(`unknown command '${name}'`, undefined, `commands: ${Object.keys(commands).join(', ')}`);
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof CellforgeError) {
+      io.err(`cellforge: ${err.format()}\n`);
+      return 1;
+    }
+    // Our bug, not the user's: still one readable line unless debugging was asked for.
+    const message = err instanceof Error ? err.message : String(err);
+    io.err(`cellforge: internal error: ${message}\n`);
+    if (process.env.CELLFORGE_DEBUG && err instanceof Error) io.err(`${err.stack}\n`);
+    else io.err('(set CELLFORGE_DEBUG=1 for a stack trace, and please report it)\n');
+    return 70;
+  }
+}

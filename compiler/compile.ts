@@ -1,0 +1,114 @@
+// compileCell: cell source (a path, a built-in name or the text itself) -> IR and emitted code.
+import { existsSync, readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { CellforgeError } from '../ir/errors.js';
+import type { Graph, ParamDecl } from '../ir/graph.js';
+import { printGraph } from '../ir/print.js';
+import { showShape } from '../ir/shape.js';
+import { verify } from '../ir/verify.js';
+import { builtinNames, builtinPath } from './builtins.js';
+import { differentiate, type BackwardIR } from './autodiff/backward.js';
+import { parseCell, type CellIR } from './frontend/parse.js';
+
+export type EmitKind = 'ir' | 'backward-ir' | 'js' | 'wasm' | 'wgsl';
+export const emitKinds: readonly EmitKind[] = ['ir', 'backward-ir', 'js', 'wasm', 'wgsl'];
+
+export interface CompiledCell {
+  readonly name: string;
+  /** Display path of the cell's source. */
+  readonly file: string;
+  readonly doc?: string;
+  readonly source: string;
+  readonly ir: CellIR;
+  /** The forward step graph: outputs are the new states in declared order. */
+  readonly graph: Graph;
+  /** Declared order; the first state is the step's output. */
+  readonly states: readonly string[];
+  readonly params: readonly ParamDecl[];
+  /** The backward step and the forward values it reads (derived on first use). */
+  readonly backward: BackwardIR;
+  /** What the compiler made of the cell, as text. */
+  emit(kind: EmitKind): string;
+}
+
+interface CellSource {
+  readonly source: string;
+  readonly file: string;
+}
+
+/** A path to a cell file, a built-in name, or cell source text. */
+export function resolveCellSource(spec: string): CellSource {
+  const builtin = builtinPath(spec);
+  if (builtin) return { source: readFileSync(builtin, 'utf8'), file: displayPath(builtin) };
+  if (/\bcell\s*\(/.test(spec) && spec.includes('\n')) return { source: spec, file: '<source>' };
+  if (existsSync(spec)) return { source: readFileSync(spec, 'utf8'), file: displayPath(spec) };
+  throw new CellforgeError(`${spec}: no such cell file or built-in cell`, undefined, `built-in cells: ${builtinNames().join(', ')}`);
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel.startsWith('..') ? resolve(path) : rel;
+}
+
+const cache = new Map<string, CompiledCell>();
+
+export function compileCell(sourceOrPath: string): CompiledCell {
+  const { source, file } = resolveCellSource(sourceOrPath);
+  const key = `${file}\0${source}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const ir = parseCell(source, file);
+  verify(ir.graph);
+  let backward: BackwardIR | undefined;
+  const cell: CompiledCell = {
+    name: ir.name,
+    file,
+    ...(ir.doc !== undefined ? { doc: ir.doc } : {}),
+    source,
+    ir,
+    graph: ir.graph,
+    states: ir.states,
+    params: ir.graph.params,
+    get backward() {
+      if (!backward) {
+        backward = differentiate(ir.graph, ir.states, ir.inputName);
+        verify(backward.graph);
+      }
+      return backward;
+    },
+    emit: (kind) => emit(cell, kind),
+  };
+  cache.set(key, cell);
+  return cell;
+}
+
+/** A built-in cell by name (`lstm`, `gru`, ...). */
+export function builtinCell(name: string): CompiledCell {
+  const path = builtinPath(name);
+  if (!path) throw new CellforgeError(`unknown built-in cell '${name}'`, undefined, `built-in cells: ${builtinNames().join(', ')}`);
+  return compileCell(path);
+}
+
+function header(cell: CompiledCell): string {
+  const params = cell.params.map((p) => `${p.name} ${showShape(p.shape)}`).join(', ');
+  return [
+    `# cell ${cell.name} (${cell.file})${cell.doc ? `: ${cell.doc}` : ''}`,
+    `# input ${cell.ir.inputName} f32[X]; states ${cell.states.map((s) => `${s} f32[H]`).join(', ')}`,
+    `# params ${params || '(none)'}`,
+  ].join('\n');
+}
+
+function emit(cell: CompiledCell, kind: EmitKind): string {
+  switch (kind) {
+    case 'ir':
+      return `${header(cell)}\n${printGraph(cell.graph)}\n`;
+    case 'backward-ir': {
+      const { graph, saved } = cell.backward;
+      const list = saved.map((s) => `#   ${s.name} = forward %${s.id} ${showShape(s.shape)}${s.label ? ` (${s.label})` : ''}`);
+      const savedText = list.length ? `# saved per step (everything else is recomputed):\n${list.join('\n')}` : '# saved per step: nothing (everything is recomputed)';
+      return `${header(cell)}\n${savedText}\n${printGraph(graph)}\n`;
+    }
+    default:
+      throw new CellforgeError(`--emit ${kind} is not available yet: this cellforge has no ${kind} code generator`, undefined, `available: ir, backward-ir`);
+  }
+}

@@ -1,0 +1,49 @@
+// The contract between the sequence scheduler and a backend: run one (layer, direction) over a whole sequence.
+import type { Dims } from '../ir/shape.js';
+
+/** One layer in one direction over the whole sequence. Arrays are float64, time-major. */
+export interface DirectionRun {
+  /** [T, B, K] where K = dims.X. */
+  readonly input: Float64Array;
+  readonly steps: number;
+  readonly batch: number;
+  readonly dims: Dims;
+  /** Valid length of each example, 1..T. */
+  readonly lengths: Int32Array;
+  /** Reverse direction: example b reads x[len_b - 1], ..., x[0]. */
+  readonly reverse: boolean;
+  /** Initial value of each state, in the cell's declared order, [B, H] each. */
+  readonly initial: readonly Float64Array[];
+  /** Parameters by the cell's own names (`weight_ih`, not `weight_ih_l0`). */
+  readonly params: ReadonlyMap<string, Float64Array>;
+  /** Keep what the backward pass needs. */
+  readonly training: boolean;
+  /** Truncated BPTT: gradients flow back at most this many steps (undefined: all). */
+  readonly truncate?: number;
+}
+
+export interface DirectionResult {
+  /** [T, B, H]: the first state after each step; zero past each example's length. */
+  readonly output: Float64Array;
+  /** Final value of each state (at each example's last valid step), [B, H] each. */
+  readonly final: Float64Array[];
+  /** What this backend keeps for the backward pass (opaque to the scheduler). */
+  readonly tape?: unknown;
+}
+
+export interface DirectionGrads {
+  /** [T, B, K]. */
+  readonly dInput: Float64Array;
+  /** Gradient of each initial state, [B, H] each. */
+  readonly dInitial: Float64Array[];
+  /** Summed over examples and steps, by the cell's own parameter names. */
+  readonly grads: Map<string, Float64Array>;
+}
+
+export interface SequenceBackend {
+  readonly name: string;
+  forwardDirection(run: DirectionRun): DirectionResult | Promise<DirectionResult>;
+  /** gradOutput [T, B, H]; gradFinal [B, H] per state (zeros when not given). */
+  backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): DirectionGrads | Promise<DirectionGrads>;
+  dispose?(): void;
+}

@@ -4,7 +4,7 @@ import { invariant } from '../../ir/errors.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { opDef } from '../../ir/ops.js';
 import { sameShape, vecH, vecX, type Shape } from '../../ir/shape.js';
-import { dce } from '../passes/dce.js';
+import { cse } from '../passes/cse.js';
 
 /** A forward value the backward step reads; the forward pass must keep it for every step. */
 export interface SavedValue {
@@ -70,7 +70,7 @@ export function differentiate(forward: Graph, states: readonly string[], inputNa
   for (const s of states) outputs.push({ name: `d.${s}`, id: leafGrad(leafNode('state', s), vecH()) });
   outputs.push({ name: `d.${inputName}`, id: leafGrad(leafNode('input', inputName), vecX) });
   for (const p of forward.params) outputs.push({ name: `d.${p.name}`, id: leafGrad(leafNode('param', p.name), p.shape) });
-  const graph = dce(b.build(outputs));
+  const graph = cse(b.build(outputs));
   const saved = graph.nodes
     .filter((n) => n.op === 'saved')
     .map((n) => {

@@ -2,6 +2,7 @@
 import type { CompiledCell } from '../compiler/compile.js';
 import { CellforgeError } from '../ir/errors.js';
 import type { SequenceBackend } from './backend.js';
+import { jsBackend } from './js/backend.js';
 import { referenceBackend } from './reference/backend.js';
 
 export type BackendName = 'reference' | 'js' | 'wasm' | 'webgpu' | 'auto';
@@ -9,6 +10,7 @@ export const backendNames: readonly BackendName[] = ['reference', 'js', 'wasm', 
 
 const factories: Partial<Record<Exclude<BackendName, 'auto'>, (cell: CompiledCell) => SequenceBackend>> = {
   reference: referenceBackend,
+  js: jsBackend,
 };
 
 /** `auto` prefers webgpu, then wasm, then js; today only those registered above exist. */

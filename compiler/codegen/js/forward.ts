@@ -1,0 +1,81 @@
+// The js backend's forward kernel: hoisted input GEMMs, then per step the recurrent GEMMs and fused loops.
+import type { Graph } from '../../../ir/graph.js';
+import { sizeOf, type Dims } from '../../../ir/shape.js';
+import type { SavedValue } from '../../autodiff/backward.js';
+import { planStep } from '../../plan/step-plan.js';
+import { indent, paramBindings, phaseGemms, scratchBuffers, stepTimes } from './common.js';
+import { emitPhase } from './fused.js';
+import { safeLabel } from './names.js';
+import { makeStorage } from './storage.js';
+
+export interface ForwardKernelSource {
+  readonly source: string;
+  /** Hoisted products by forward node id: the runtime keeps them when they are saved for the backward. */
+  readonly hoisted: readonly number[];
+}
+
+/**
+ * Source of `(P, gemmNT, gemmNN) => forward(T, B, lengths, reverse, X, S, OUT, keep)`. S: the states, [B, H]
+ * each, updated in place; OUT [T, B, H]; with `keep`, returns the tape: ST<k> (state k before each step,
+ * by time) and the saved values by name (by time).
+ */
+export function emitForward(graph: Graph, states: readonly string[], dims: Dims, saved: readonly SavedValue[]): ForwardKernelSource {
+  const outputs = new Set(graph.outputs.map((o) => o.id));
+  const plan = planStep(graph, { hoistInput: true, outputs });
+  const storage = makeStorage(graph, plan, dims, states, { state: (k) => ({ array: `S${k}`, byTime: false }) });
+  const { H, X } = dims;
+  const hoisted = graph.nodes.filter((n) => plan.role[n.id] === 'hoisted');
+  const lines: string[] = [];
+  lines.push(`// forward step of ${safeLabel(graph.name)}: X=${X} H=${H}, ${plan.phaseCount - 1} phase(s) per step`);
+  lines.push(paramBindings(graph));
+  lines.push(`return function forward(T, B, lengths, reverse, X, S, OUT, keep) {`);
+  const body: string[] = [];
+  body.push(states.map((_, k) => `const S${k} = S[${k}];`).join('\n'));
+  body.push(`const TIME = new Int32Array(B);`);
+  body.push(`// input projections for all T·B rows at once, hoisted out of the time loop`);
+  for (const n of hoisted) {
+    const w = graph.nodes[n.args[0]!]!;
+    const R = sizeOf(n.shape, dims);
+    body.push(`const HX${n.id} = new Float32Array(T * B * ${R});`);
+    body.push(`gemmNT(T * B, ${R}, ${X}, X, 0, ${storage(w).array}, HX${n.id}, 0, false);`);
+  }
+  body.push(scratchBuffers(plan, dims));
+  const tape = [...states.map((_, k) => `ST${k}: keep ? new Float32Array(T * B * ${H}) : null`)];
+  const savedPerStep = saved.filter((s) => plan.role[s.id] === 'gemm');
+  for (const s of saved) {
+    if (plan.role[s.id] === 'hoisted') tape.push(`${s.name}: HX${s.id}`);
+    else tape.push(`${s.name}: keep ? new Float32Array(T * B * ${sizeOf(s.shape, dims)}) : null`);
+  }
+  body.push(`const tape = { ${tape.join(', ')} };`);
+  body.push(`for (let s = 0; s < T; s++) {`);
+  const step: string[] = [stepTimes(true)];
+  step.push(`if (keep) for (let b = 0; b < B; b++) { const t = TIME[b]; if (t < 0) continue; ${states.map((_, k) => `tape.ST${k}.set(S${k}.subarray(b * ${H}, b * ${H} + ${H}), (t * B + b) * ${H});`).join(' ')} }`);
+  for (let p = 1; p < plan.phaseCount; p++) {
+    step.push(`// phase ${p}`);
+    step.push(phaseGemms(plan, p, dims, storage));
+    step.push(emitPhase(plan, p, dims, storage));
+  }
+  step.push(`// commit: examples past their length keep their state`);
+  const reads = graph.outputs.map((o, k) => {
+    const s = storage(graph.nodes[o.id]!);
+    return `const n${k} = ${s.array}[${s.index(0)}];`;
+  });
+  const commit = [
+    `for (let b = 0; b < B; b++) {`,
+    `  const t = TIME[b]; if (t < 0) continue;`,
+    `  const bt = t * B + b;`,
+    `  for (let j = 0; j < ${H}; j++) {`,
+    `    ${reads.join(' ')}`,
+    `    ${graph.outputs.map((_, k) => `S${k}[b * ${H} + j] = n${k};`).join(' ')} OUT[bt * ${H} + j] = n0;`,
+    `  }`,
+    ...savedPerStep.map((s) => `  if (keep) tape.${s.name}.set(M${s.id}.subarray(b * ${sizeOf(s.shape, dims)}, (b + 1) * ${sizeOf(s.shape, dims)}), bt * ${sizeOf(s.shape, dims)});`),
+    `}`,
+  ];
+  step.push(commit.join('\n'));
+  body.push(indent(step.filter(Boolean).join('\n'), 2));
+  body.push(`}`);
+  body.push(`return tape;`);
+  lines.push(indent(body.filter(Boolean).join('\n'), 2));
+  lines.push(`};`);
+  return { source: lines.join('\n'), hoisted: hoisted.map((n) => n.id) };
+}

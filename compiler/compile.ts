@@ -7,11 +7,17 @@ import { printGraph } from '../ir/print.js';
 import { showShape } from '../ir/shape.js';
 import { verify } from '../ir/verify.js';
 import { builtinNames, builtinPath } from './builtins.js';
+import { jsKernels } from './codegen/js/kernels.js';
 import { differentiate, type BackwardIR } from './autodiff/backward.js';
 import { parseCell, type CellIR } from './frontend/parse.js';
 
 export type EmitKind = 'ir' | 'backward-ir' | 'js' | 'wasm' | 'wgsl';
 export const emitKinds: readonly EmitKind[] = ['ir', 'backward-ir', 'js', 'wasm', 'wgsl'];
+
+export interface EmitSizes {
+  readonly inputSize?: number;
+  readonly hiddenSize?: number;
+}
 
 export interface CompiledCell {
   readonly name: string;
@@ -27,8 +33,8 @@ export interface CompiledCell {
   readonly params: readonly ParamDecl[];
   /** The backward step and the forward values it reads (derived on first use). */
   readonly backward: BackwardIR;
-  /** What the compiler made of the cell, as text. */
-  emit(kind: EmitKind): string;
+  /** What the compiler made of the cell, as text; generated code is specialised to `sizes` (default X = H = 16). */
+  emit(kind: EmitKind, sizes?: EmitSizes): string;
 }
 
 interface CellSource {
@@ -76,7 +82,7 @@ export function compileCell(sourceOrPath: string): CompiledCell {
       }
       return backward;
     },
-    emit: (kind) => emit(cell, kind),
+    emit: (kind, sizes) => emit(cell, kind, sizes),
   };
   cache.set(key, cell);
   return cell;
@@ -98,8 +104,13 @@ function header(cell: CompiledCell): string {
   ].join('\n');
 }
 
-function emit(cell: CompiledCell, kind: EmitKind): string {
+function emit(cell: CompiledCell, kind: EmitKind, sizes: EmitSizes = {}): string {
+  const dims = { X: sizes.inputSize ?? 16, H: sizes.hiddenSize ?? 16 };
   switch (kind) {
+    case 'js': {
+      const k = jsKernels(cell, dims);
+      return `${header(cell)}\n// js kernels specialised to X=${dims.X}, H=${dims.H}\n${k.forwardSource}\n\n${k.backwardSource}\n`;
+    }
     case 'ir':
       return `${header(cell)}\n${printGraph(cell.graph)}\n`;
     case 'backward-ir': {
@@ -109,6 +120,6 @@ function emit(cell: CompiledCell, kind: EmitKind): string {
       return `${header(cell)}\n${savedText}\n${printGraph(graph)}\n`;
     }
     default:
-      throw new CellforgeError(`--emit ${kind} is not available yet: this cellforge has no ${kind} code generator`, undefined, `available: ir, backward-ir`);
+      throw new CellforgeError(`--emit ${kind} is not available yet: this cellforge has no ${kind} code generator`, undefined, `available: ir, backward-ir, js`);
   }
 }

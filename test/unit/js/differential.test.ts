@@ -1,0 +1,34 @@
+// The js backend against the float64 reference: every sample cell, every sequence feature, forward and backward.
+import { describe, expect, it } from 'vitest';
+import { builtinCell, builtinNames } from '../../../index.js';
+import { above, differential, type DiffConfig } from '../../helpers/differential.js';
+
+const TOL = 1e-4;
+
+const configs: Record<string, DiffConfig> = {
+  'one layer': { steps: 5, batch: 3, inputSize: 4, hiddenSize: 6 },
+  'T=1 B=1': { steps: 1, batch: 1, inputSize: 3, hiddenSize: 5 },
+  'lengths, 2 layers, bidirectional, initial states': { steps: 6, batch: 3, inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, lengths: [6, 2, 4], initialStates: true },
+};
+
+describe('js vs reference: every sample cell', () => {
+  const cases = builtinNames().flatMap((name) => Object.keys(configs).map((label) => [name, label] as const));
+  it.each(cases)('%s, %s', async (name, label) => {
+    expect(above(await differential(builtinCell(name), 'js', configs[label]!), TOL)).toEqual({});
+  });
+});
+
+describe('js vs reference: sequence features', () => {
+  const features: Record<string, DiffConfig> = {
+    'merge sum': { steps: 4, batch: 2, inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, merge: 'sum' },
+    'merge mul': { steps: 4, batch: 2, inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, merge: 'mul' },
+    'merge mean': { steps: 4, batch: 2, inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, merge: 'mean' },
+    'truncated BPTT k=2': { steps: 7, batch: 3, inputSize: 3, hiddenSize: 4, truncate: 2, lengths: [7, 5, 2], bidirectional: true },
+    batchFirst: { steps: 5, batch: 2, inputSize: 3, hiddenSize: 4, batchFirst: true, lengths: [3, 5] },
+    'odd sizes': { steps: 9, batch: 5, inputSize: 7, hiddenSize: 13, initialStates: true },
+    'H=1': { steps: 3, batch: 2, inputSize: 1, hiddenSize: 1 },
+  };
+  it.each(Object.keys(features).flatMap((f) => ['lstm', 'gru_reset_before'].map((c) => [c, f] as const)))('%s, %s', async (cell, feature) => {
+    expect(above(await differential(builtinCell(cell), 'js', features[feature]!), TOL)).toEqual({});
+  });
+});

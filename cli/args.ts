@@ -33,6 +33,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   } catch (err) {
     throw new CellforgeError(`cellforge ${spec.name}: ${flagProblem(err)}`, undefined, `see 'cellforge ${spec.name} --help'`);
   }
+  // `--weights=` (or `--weights ""` from an unset shell variable) would otherwise read the file '' or be ignored.
+  for (const [name, v] of Object.entries(parsed.values)) {
+    if (v === '') throw new CellforgeError(`cellforge ${spec.name}: option '--${name}' needs a value, got an empty string`, undefined, `see 'cellforge ${spec.name} --help'`);
+  }
   const help = parsed.values.help === true;
   if (!help) {
     if (parsed.positionals.length < spec.positionals.length) {
@@ -52,6 +56,9 @@ function flagProblem(err: unknown): string {
   if (unknown) return `unknown option '${unknown[1]}'`;
   const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(msg);
   if (missing) return `option '${missing[1]}' needs a value`;
+  // `--weights --input x.npy`: parseArgs won't take a dash-led word as the value and calls it ambiguous.
+  const ambiguous = /Option '([^']+?)(?: <value>)?' argument is ambiguous/.exec(msg);
+  if (ambiguous) return `option '${ambiguous[1]}' needs a value`;
   const noValue = /Option '([^']+)' does not take an argument/.exec(msg);
   if (noValue) return `option '${noValue[1]}' does not take a value`;
   return msg.split('\n')[0]!;

@@ -41,7 +41,9 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof CellforgeError) {
-      io.err(`cellforge: ${err.format()}\n`);
+      // Flag errors already start with `cellforge <command>:`; don't print `cellforge: cellforge run: ...`.
+      const text = err.format();
+      io.err(`${/^cellforge [a-z]+: /.test(text) ? '' : 'cellforge: '}${text}\n`);
       return 1;
     }
     // Our bug, not the user's: still one readable line unless debugging was asked for.

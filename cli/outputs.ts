@@ -19,7 +19,9 @@ export function writeOutputs(dir: string, files: readonly OutputFile[]): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw fileError(dir, `cannot create output directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it (or a parent) exists and is not a directory' : (code ?? String(err));
+    throw fileError(dir, `cannot create output directory (${why})`, code === 'EEXIST' ? '--out names a directory, not a file' : undefined);
   }
   const temps = files.map((f) => join(dir, `.${f.name}.${process.pid}.tmp`));
   try {

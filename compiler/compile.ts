@@ -1,5 +1,5 @@
 // compileCell: cell source (a path, a built-in name or the text itself) -> IR and emitted code.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { CellforgeError } from '../ir/errors.js';
 import type { Graph, ParamDecl } from '../ir/graph.js';
@@ -47,7 +47,10 @@ export function resolveCellSource(spec: string): CellSource {
   const builtin = builtinPath(spec);
   if (builtin) return { source: readFileSync(builtin, 'utf8'), file: displayPath(builtin) };
   if (/\bcell\s*\(/.test(spec) && spec.includes('\n')) return { source: spec, file: '<source>' };
-  if (existsSync(spec)) return { source: readFileSync(spec, 'utf8'), file: displayPath(spec) };
+  if (existsSync(spec)) {
+    if (!statSync(spec).isFile()) throw new CellforgeError(`${spec}: is a directory, not a cell file`, undefined, 'pass a .cell.ts file or a built-in name');
+    return { source: readFileSync(spec, 'utf8'), file: displayPath(spec) };
+  }
   throw new CellforgeError(`${spec}: no such cell file or built-in cell`, undefined, `built-in cells: ${builtinNames().join(', ')}`);
 }
 

@@ -40,15 +40,17 @@ export const gradSpec: CommandSpec = {
   flags: { ...modelFlags, 'grad-output': { type: 'string', value: 'dY.npy', help: 'gradient of the loss with respect to the output, shaped like the output' } },
 };
 
-async function prepare(spec: CommandSpec, argv: readonly string[], io: CliIO) {
+/** `required`: further flags the command needs, checked before any work so a forgotten one fails fast. */
+async function prepare(spec: CommandSpec, argv: readonly string[], io: CliIO, required: readonly string[] = []) {
   const p = parseCommand(spec, argv);
   if (p.help) {
     io.out(helpText(spec));
     return undefined;
   }
   const out = requiredFlag(p, spec, 'out');
+  for (const name of required) requiredFlag(p, spec, name);
   const backend = (stringFlag(p, 'backend') ?? 'auto') as BackendName;
-  if (!backendNames.includes(backend)) throw new CellforgeError(`cellforge ${spec.name}: unknown backend '${backend}'`, undefined, `choose one of: ${backendNames.join(', ')}`);
+  if (!backendNames.includes(backend)) throw new CellforgeError(`cellforge ${spec.name}: unknown --backend '${backend}'`, undefined, `choose one of: ${backendNames.join(', ')}`);
   const cell = compileCell(p.positionals[0]!);
   const weightsPath = requiredFlag(p, spec, 'weights');
   const inputPath = requiredFlag(p, spec, 'input');
@@ -89,7 +91,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
 }
 
 export async function gradCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const r = await prepare(gradSpec, argv, io);
+  const r = await prepare(gradSpec, argv, io, ['grad-output']);
   if (!r) return 0;
   const gradPath = requiredFlag(r.p, gradSpec, 'grad-output');
   const gradOutput = floatTensor(readNpy(gradPath), gradPath, 'grad-output');

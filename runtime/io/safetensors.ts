@@ -27,6 +27,9 @@ export function parseSafetensors(bytes: Uint8Array, path: string): SafetensorsFi
   if (bytes.length < 8) throw fail(`truncated: file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const headerLen = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLen > BigInt(bytes.length - 8)) {
+    // The JSON header starts with '{'. Without it this is some other kind of file (its first 8 bytes read as a
+    // nonsense length), and "truncated" would mislead.
+    if (bytes.length > 8 && bytes[8] !== 0x7b) throw fail('not a .safetensors file (no JSON header after the 8-byte length prefix)');
     const left = bytes.length - 8;
     throw fail(`truncated: header length is ${headerLen} bytes, file has ${left} bytes after the length prefix`);
   }

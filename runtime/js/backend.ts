@@ -2,7 +2,7 @@
 import type { CompiledCell } from '../../compiler/compile.js';
 import { jsKernels } from '../../compiler/codegen/js/kernels.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
-import { gemmNN, gemmNT, gemmTN } from './gemm.js';
+import { gemmNT, transpose } from './gemm.js';
 
 interface JsTape {
   readonly kernelTape: Record<string, Float32Array | null>;
@@ -26,7 +26,7 @@ export function jsBackend(cell: CompiledCell): SequenceBackend {
       const x = Float32Array.from(run.input);
       const states = run.initial.map((s) => Float32Array.from(s));
       const out = new Float32Array(T * B * dims.H);
-      const forward = k.forward(params, gemmNT, gemmNN, gemmTN);
+      const forward = k.forward(params, gemmNT, transpose);
       const kernelTape = forward(T, B, run.lengths, run.reverse, x, states, out, run.training) as Record<string, Float32Array | null>;
       const tape: JsTape = { kernelTape, x, params };
       return { output: Float64Array.from(out), final: states.map((s) => Float64Array.from(s)), tape };
@@ -38,7 +38,7 @@ export function jsBackend(cell: CompiledCell): SequenceBackend {
       const carried = gradFinal.map((g) => Float32Array.from(g));
       const gp = tape.params.map((p) => new Float32Array(p.length));
       const dx = new Float32Array(T * B * dims.X);
-      const backward = k.backward(tape.params, gemmNT, gemmNN, gemmTN);
+      const backward = k.backward(tape.params, gemmNT, transpose);
       backward(T, B, run.lengths, run.reverse, run.truncate ?? 0, tape.x, Float32Array.from(gradOutput), carried, tape.kernelTape, gp, dx);
       return {
         dInput: Float64Array.from(dx),

@@ -1,8 +1,10 @@
-// Register-blocked GEMM micro-kernels over Float32Array for the js backend (row-major, sizes at run time).
+// The js backend's GEMM: one register-blocked kernel C = A·Bᵀ over Float32Array (row-major); other
+// orientations transpose an operand once and reuse it (transposes are O(n²), the products O(n³)).
 
-/** C[m,n] (+)= Σ_k A[m,k]·B[n,k]: rows of A against rows of B (weights [N, K] as stored). */
+/** C[m,n] (+)= Σ_k A[aOff + m·K + k]·B[n·K + k]: rows of A against rows of B (weights [N, K] as stored). */
 export function gemmNT(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, C: Float32Array, cOff: number, accumulate: boolean): void {
   let m = 0;
+  // 4 rows of A × 2 rows of B: 8 accumulators and 6 loads per k fit V8's registers without spilling.
   for (; m + 4 <= M; m += 4) {
     const a0 = aOff + m * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
     let n = 0;
@@ -17,66 +19,53 @@ export function gemmNT(M: number, N: number, K: number, A: Float32Array, aOff: n
         c20 += y2 * x0; c21 += y2 * x1;
         c30 += y3 * x0; c31 += y3 * x1;
       }
-      const c0 = cOff + m * N + n;
+      const c = cOff + m * N + n;
       if (accumulate) {
-        C[c0] += c00; C[c0 + 1] += c01; C[c0 + N] += c10; C[c0 + N + 1] += c11;
-        C[c0 + 2 * N] += c20; C[c0 + 2 * N + 1] += c21; C[c0 + 3 * N] += c30; C[c0 + 3 * N + 1] += c31;
+        C[c] += c00; C[c + 1] += c01; C[c + N] += c10; C[c + N + 1] += c11;
+        C[c + 2 * N] += c20; C[c + 2 * N + 1] += c21; C[c + 3 * N] += c30; C[c + 3 * N + 1] += c31;
       } else {
-        C[c0] = c00; C[c0 + 1] = c01; C[c0 + N] = c10; C[c0 + N + 1] = c11;
-        C[c0 + 2 * N] = c20; C[c0 + 2 * N + 1] = c21; C[c0 + 3 * N] = c30; C[c0 + 3 * N + 1] = c31;
+        C[c] = c00; C[c + 1] = c01; C[c + N] = c10; C[c + N + 1] = c11;
+        C[c + 2 * N] = c20; C[c + 2 * N + 1] = c21; C[c + 3 * N] = c30; C[c + 3 * N + 1] = c31;
       }
     }
-    for (; n < N; n++) for (let r = 0; r < 4; r++) dotInto(A, aOff + (m + r) * K, B, n * K, K, C, cOff + (m + r) * N + n, accumulate);
+    if (n < N) rowsTimesMatrix(4, N, K, A, a0, B, n, C, cOff + m * N, accumulate);
   }
-  for (; m < M; m++) for (let n = 0; n < N; n++) dotInto(A, aOff + m * K, B, n * K, K, C, cOff + m * N + n, accumulate);
+  // Leftover rows (all of them when B = 1): one row of A against 4 rows of B.
+  if (m < M) rowsTimesMatrix(M - m, N, K, A, aOff + m * K, B, 0, C, cOff + m * N, accumulate);
 }
 
-function dotInto(A: Float32Array, a: number, B: Float32Array, b: number, K: number, C: Float32Array, c: number, accumulate: boolean): void {
-  let s = 0;
-  for (let k = 0; k < K; k++) s += A[a + k]! * B[b + k]!;
-  C[c] = accumulate ? C[c]! + s : s;
-}
-
-/** C[m,n] (+)= Σ_k A[m,k]·B[k,n]: the input cotangent G·W of a product with weights W [K, N]. */
-export function gemmNN(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, C: Float32Array, cOff: number, accumulate: boolean): void {
-  if (!accumulate) C.fill(0, cOff, cOff + M * N);
-  for (let m = 0; m < M; m++) {
-    const c = cOff + m * N;
-    const a = aOff + m * K;
-    let k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const x0 = A[a + k]!, x1 = A[a + k + 1]!, x2 = A[a + k + 2]!, x3 = A[a + k + 3]!;
-      if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
-      const b0 = k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
-      for (let n = 0; n < N; n++) C[c + n] += x0 * B[b0 + n]! + x1 * B[b1 + n]! + x2 * B[b2 + n]! + x3 * B[b3 + n]!;
+function rowsTimesMatrix(rows: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, n0: number, C: Float32Array, cOff: number, accumulate: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const a = aOff + r * K;
+    const c = cOff + r * N;
+    let n = n0;
+    for (; n + 4 <= N; n += 4) {
+      const b0 = n * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const y = A[a + k]!;
+        s0 += y * B[b0 + k]!; s1 += y * B[b1 + k]!; s2 += y * B[b2 + k]!; s3 += y * B[b3 + k]!;
+      }
+      if (accumulate) { C[c + n] += s0; C[c + n + 1] += s1; C[c + n + 2] += s2; C[c + n + 3] += s3; }
+      else { C[c + n] = s0; C[c + n + 1] = s1; C[c + n + 2] = s2; C[c + n + 3] = s3; }
     }
-    for (; k < K; k++) {
-      const x = A[a + k]!;
-      const b0 = k * N;
-      for (let n = 0; n < N; n++) C[c + n] += x * B[b0 + n]!;
+    for (; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[a + k]! * B[n * K + k]!;
+      C[c + n] = accumulate ? C[c + n]! + s : s;
     }
   }
 }
 
-/** C[m,n] += Σ_r A[r,m]·B[r,n] over R rows: weight gradients Gᵀ·V summed over every example and step. */
-export function gemmTN(M: number, N: number, R: number, A: Float32Array, B: Float32Array, C: Float32Array): void {
-  let r = 0;
-  for (; r + 4 <= R; r += 4) {
-    const a0 = r * M, a1 = a0 + M, a2 = a1 + M, a3 = a2 + M;
-    const b0 = r * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
-    for (let m = 0; m < M; m++) {
-      const x0 = A[a0 + m]!, x1 = A[a1 + m]!, x2 = A[a2 + m]!, x3 = A[a3 + m]!;
-      if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
-      const c = m * N;
-      for (let n = 0; n < N; n++) C[c + n] += x0 * B[b0 + n]! + x1 * B[b1 + n]! + x2 * B[b2 + n]! + x3 * B[b3 + n]!;
+/** Aᵀ of a row-major [rows, cols] matrix, as a new [cols, rows] matrix. */
+export function transpose(A: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  const TB = 32; // tiles keep both sides' cache lines live
+  for (let r0 = 0; r0 < rows; r0 += TB) {
+    for (let c0 = 0; c0 < cols; c0 += TB) {
+      const r1 = Math.min(rows, r0 + TB), c1 = Math.min(cols, c0 + TB);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = A[r * cols + c]!;
     }
   }
-  for (; r < R; r++) {
-    for (let m = 0; m < M; m++) {
-      const x = A[r * M + m]!;
-      if (x === 0) continue;
-      const c = m * N;
-      for (let n = 0; n < N; n++) C[c + n] += x * B[r * N + n]!;
-    }
-  }
+  return out;
 }

@@ -4,13 +4,13 @@ import { invariant } from '../../../ir/errors.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { planStep, unsupported, type StepPlan } from '../../plan/step-plan.js';
-import { indent, paramBindings, phaseGemms, scratchBuffers, stepTimes } from './common.js';
+import { indent, paramBindings, phaseGemms, scratchBuffers, stepTimes, transposedParams } from './common.js';
 import { emitPhase, type Storage } from './fused.js';
 import { safeLabel } from './names.js';
 import { makeStorage } from './storage.js';
 
 /**
- * Source of `(P, gemmNT, gemmNN, gemmTN) => backward(T, B, lengths, reverse, truncate, X, GOUT, C, tape, GP, DX)`.
+ * Source of `(P, gemmNT, transpose) => backward(T, B, lengths, reverse, truncate, X, GOUT, C, tape, GP, DX)`.
  * C: the carried state cotangents [B, H] (in: of the final states; out: of the initial states); GP: one
  * zeroed accumulator per parameter; DX: the zeroed input cotangent [T, B, X].
  */
@@ -29,6 +29,7 @@ export function emitBackward(graph: Graph, states: readonly string[], inputName:
   body.push(savedNames.map((name) => `const SV_${name} = tape.${name};`).join('\n'));
   body.push(graph.params.map((_, i) => `const GP${i} = GP[${i}];`).join('\n'));
   body.push(`const TIME = new Int32Array(B);`);
+  body.push(transposedParams(graph, dims, storage));
   body.push(scratchBuffers(plan, dims));
   for (const id of plan.perTime) body.push(`const PT${id} = new Float32Array(T * B * ${sizeOf(graph.nodes[id]!.shape, dims)});`);
   body.push(`for (let s = T - 1; s >= 0; s--) {`);
@@ -97,10 +98,12 @@ function deferred(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, in
     if (n.op === 'add') return n.args.forEach((a) => accumulate(a, target));
     const [a, b] = n.args.map((x) => graph.nodes[x]!) as [Node, Node];
     if (n.op === 'outer') {
-      lines.push(`gemmTN(${sizeOf(a.shape, dims)}, ${sizeOf(b.shape, dims)}, T * B, ${byTime(a)}, ${byTime(b)}, ${target});`);
+      // Σ_rows g ⊗ v = Gᵀ·V: both sides transposed so the product runs as rows against rows.
+      const [M, N] = [sizeOf(a.shape, dims), sizeOf(b.shape, dims)];
+      lines.push(`gemmNT(${M}, ${N}, T * B, transpose(${byTime(a)}, T * B, ${M}), 0, transpose(${byTime(b)}, T * B, ${N}), ${target}, 0, true);`);
     } else if (n.op === 'matvec_t') {
       if (a.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
-      lines.push(`gemmNN(T * B, ${sizeOf([a.shape[1]!], dims)}, ${sizeOf([a.shape[0]!], dims)}, ${byTime(b)}, 0, ${storage(a).array}, ${target}, 0, true);`);
+      lines.push(`gemmNT(T * B, ${sizeOf([a.shape[1]!], dims)}, ${sizeOf([a.shape[0]!], dims)}, ${byTime(b)}, 0, ${storage(a).array}t, ${target}, 0, true);`);
     } else throw unsupported(graph, n, `op ${n.op} after the time loop`);
   };
   const dx = outputs.get(`d.${inputName}`)!;

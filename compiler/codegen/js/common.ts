@@ -47,8 +47,25 @@ export function phaseGemms(plan: StepPlan, p: number, dims: Dims, storage: Stora
     const K = sizeOf([w.shape[1]!], dims);
     const W = storage(w).array;
     const operand = rowsOperand(g, plan, storage, v);
+    // matvec_t multiplies by Wᵀ: the kernel binds `${W}t`, transposed once per call (see transposedParams).
     if (n.op === 'matvec') lines.push(`gemmNT(B, ${R}, ${K}, ${operand}, 0, ${W}, M${n.id}, 0, false);`);
-    else lines.push(`gemmNN(B, ${K}, ${R}, ${operand}, 0, ${W}, M${n.id}, 0, false);`);
+    else lines.push(`gemmNT(B, ${K}, ${R}, ${operand}, 0, ${W}t, M${n.id}, 0, false);`);
+  }
+  return lines.join('\n');
+}
+
+/** `const P2t = transpose(P2, R, K)` for every parameter some matvec_t multiplies by. */
+export function transposedParams(graph: Graph, dims: Dims, storage: Storage): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const n of graph.nodes) {
+    if (n.op !== 'matvec_t') continue;
+    const w = graph.nodes[n.args[0]!]!;
+    if (w.op !== 'param') continue;
+    const W = storage(w).array;
+    if (seen.has(W)) continue;
+    seen.add(W);
+    lines.push(`const ${W}t = transpose(${W}, ${sizeOf([w.shape[0]!], dims)}, ${sizeOf([w.shape[1]!], dims)});`);
   }
   return lines.join('\n');
 }

@@ -15,7 +15,7 @@ export interface ForwardKernelSource {
 }
 
 /**
- * Source of `(P, gemmNT, gemmNN) => forward(T, B, lengths, reverse, X, S, OUT, keep)`. S: the states, [B, H]
+ * Source of `(P, gemmNT, transpose) => forward(T, B, lengths, reverse, X, S, OUT, keep)`. S: the states, [B, H]
  * each, updated in place; OUT [T, B, H]; with `keep`, returns the tape: ST<k> (state k before each step,
  * by time) and the saved values by name (by time).
  */

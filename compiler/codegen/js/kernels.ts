@@ -34,8 +34,8 @@ export function jsKernels(cell: CompiledCell, dims: Dims): JsKernels {
     forwardSource,
     backwardSource,
     // The source is ours: sizes and constants are numbers printed by the compiler, names are generated.
-    forward: new Function('P', 'gemmNT', 'gemmNN', 'gemmTN', `"use strict";${prelude}${forwardSource}`) as Factory,
-    backward: new Function('P', 'gemmNT', 'gemmNN', 'gemmTN', `"use strict";${prelude}${backwardSource}`) as Factory,
+    forward: new Function('P', 'gemmNT', 'transpose', `"use strict";${prelude}${forwardSource}`) as Factory,
+    backward: new Function('P', 'gemmNT', 'transpose', `"use strict";${prelude}${backwardSource}`) as Factory,
   };
   perCell.set(key, kernels);
   return kernels;

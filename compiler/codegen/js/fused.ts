@@ -19,18 +19,40 @@ export function blocks(n: Node): number {
   return n.shape[0]!.mult;
 }
 
-export function emitPhase(plan: StepPlan, p: number, dims: Dims, storage: Storage): string {
+/** How a target language writes the pieces of a fused loop body. */
+export interface Dialect {
+  /** A local value: `const v = e;` (JS) or `let v: f32 = e;` (WGSL). */
+  readonly declare: (name: string, expr: string) => string;
+  readonly number: (v: number) => string;
+  /** The op table's scalar emitter for this language. */
+  readonly emitter: (op: string) => ((...a: string[]) => string) | undefined;
+}
+
+export const jsDialect: Dialect = {
+  declare: (name, expr) => `const ${name} = ${expr};`,
+  number: jsNumber,
+  emitter: (op) => opDef(op).js,
+};
+
+/** The statements of one phase for example b and unit j: per example (scalars), per j, and the stores. */
+export interface PhaseBody {
+  readonly reductions: readonly Node[];
+  readonly perB: readonly string[];
+  readonly perJ: readonly string[];
+  readonly stores: readonly string[];
+}
+
+export function phaseBody(plan: StepPlan, p: number, dims: Dims, storage: Storage, dialect: Dialect): PhaseBody {
   const nodes = plan.graph.nodes;
   const ids = phaseNodes(plan, p);
   const reductions = nodes.filter((n) => plan.role[n.id] === 'reduce' && plan.phase[n.id] === p);
-  if (ids.length === 0 && reductions.length === 0) return '';
-  const perB: string[] = []; // statements once per example (reductions, scalars)
+  const perB: string[] = []; // statements once per example (scalars)
   const perJ: string[] = []; // statements in the j loop
-  const done = new Map<string, string>();
+  const done = new Set<string>();
 
   const read = (id: number, c: number): string => {
     const n = nodes[id]!;
-    if (n.op === 'const') return jsNumber(n.attrs.value as number);
+    if (n.op === 'const') return dialect.number(n.attrs.value as number);
     if (plan.role[id] !== 'fused' || plan.phase[id]! < p) {
       const s = storage(n);
       return `${s.array}[${s.index(n.shape.length === 0 ? 0 : c)}]`;
@@ -42,25 +64,21 @@ export function emitPhase(plan: StepPlan, p: number, dims: Dims, storage: Storag
     const n = nodes[id]!;
     const scalar = n.shape.length === 0;
     const key = scalar ? `s${id}` : `v${id}_${c}`;
-    const hit = done.get(key);
-    if (hit) return hit;
+    if (done.has(key)) return key;
     const expr = expression(n, c);
-    (scalar ? perB : perJ).push(`const ${key} = ${expr};`);
-    done.set(key, key);
+    (scalar ? perB : perJ).push(dialect.declare(key, expr));
+    done.add(key);
     return key;
   };
 
   const expression = (n: Node, c: number): string => {
-    const def = opDef(n.op);
     const arg = (k: number, block: number) => {
       const a = nodes[n.args[k]!]!;
       return read(a.id, a.shape.length === 0 ? 0 : block);
     };
     switch (n.op) {
-      case 'chunk': {
-        const m = blocks(n);
-        return arg(0, (n.attrs.index as number) * m + c);
-      }
+      case 'chunk':
+        return arg(0, (n.attrs.index as number) * blocks(n) + c);
       case 'concat': {
         const m = blocks(nodes[n.args[0]!]!);
         return arg(Math.floor(c / m), c % m);
@@ -68,22 +86,15 @@ export function emitPhase(plan: StepPlan, p: number, dims: Dims, storage: Storag
       case 'broadcast':
         return arg(0, 0);
       case 'size':
-        return jsNumber(sizeOf(nodes[n.args[0]!]!.shape, dims));
-      default:
-        invariant(def.kind === 'elementwise' && def.js, `op ${n.op} has no JS emitter`);
-        return def.js(...n.args.map((_, k) => arg(k, c)));
+        return dialect.number(sizeOf(nodes[n.args[0]!]!.shape, dims));
+      default: {
+        const emit = dialect.emitter(n.op);
+        invariant(opDef(n.op).kind === 'elementwise' && emit, `op ${n.op} has no emitter for this backend`);
+        return emit(...n.args.map((_, k) => arg(k, c)));
+      }
     }
   };
 
-  for (const r of reductions) {
-    const operand = nodes[r.args[0]!]!;
-    const size = sizeOf(operand.shape, dims);
-    const s = storage(operand);
-    const out = storage(r);
-    const scale = r.op === 'mean' ? ` * ${jsNumber(1 / size)}` : '';
-    // The operand's row is contiguous: element i of block c is at index(c) with j = i - c·H, so index(0) + i.
-    perB.push(`{ let acc = 0; const j = 0; const base = ${s.index(0)}; for (let i = 0; i < ${size}; i++) acc += ${s.array}[base + i]; ${out.array}[${out.index(0)}] = acc${scale}; }`);
-  }
   const stores: string[] = [];
   for (const id of ids) {
     if (!plan.materialized.has(id)) continue;
@@ -92,13 +103,31 @@ export function emitPhase(plan: StepPlan, p: number, dims: Dims, storage: Storag
     if (n.shape.length === 0) perB.push(`${s.array}[${s.index(0)}] = ${compute(id, 0)};`);
     else for (let c = 0; c < blocks(n); c++) stores.push(`${s.array}[${s.index(c)}] = ${compute(id, c)};`);
   }
-  const H = dims.H;
+  return { reductions, perB, perJ, stores };
+}
+
+/** The JS loop of phase p: reductions and scalars once per example, then one pass over j. */
+export function emitPhase(plan: StepPlan, p: number, dims: Dims, storage: Storage): string {
+  const body = phaseBody(plan, p, dims, storage, jsDialect);
+  if (body.perB.length + body.perJ.length + body.stores.length + body.reductions.length === 0) return '';
+  const perB: string[] = [];
+  for (const r of body.reductions) {
+    const operand = plan.graph.nodes[r.args[0]!]!;
+    const size = sizeOf(operand.shape, dims);
+    const s = storage(operand);
+    const out = storage(r);
+    const scale = r.op === 'mean' ? ` * ${jsNumber(1 / size)}` : '';
+    // The operand's row is contiguous: index(0) with j = 0 is its start.
+    perB.push(`{ let acc = 0; const j = 0; const base = ${s.index(0)}; for (let i = 0; i < ${size}; i++) acc += ${s.array}[base + i]; ${out.array}[${out.index(0)}] = acc${scale}; }`);
+  }
+  perB.push(...body.perB);
+  const inner = [...body.perJ, ...body.stores];
   return [
     `for (let b = 0; b < B; b++) {`,
     `  const t = TIME[b]; if (t < 0) continue;`,
     `  const bt = t * B + b;`,
     ...perB.map((l) => `  ${l}`),
-    ...(perJ.length + stores.length > 0 ? [`  for (let j = 0; j < ${H}; j++) {`, ...perJ.map((l) => `    ${l}`), ...stores.map((l) => `    ${l}`), `  }`] : []),
+    ...(inner.length > 0 ? [`  for (let j = 0; j < ${dims.H}; j++) {`, ...inner.map((l) => `    ${l}`), `  }`] : []),
     `}`,
   ].join('\n');
 }

@@ -13,11 +13,6 @@ export function dce(graph: Graph): Graph {
     const n = graph.nodes[old]!;
     return { ...n, id: i, args: n.args.map((a) => newId.get(a)!) };
   });
-  const usedParams = new Set(nodes.filter((n) => n.op === 'param').map((n) => String(n.attrs.name)));
-  return {
-    name: graph.name,
-    nodes,
-    outputs: graph.outputs.map((o) => ({ name: o.name, id: newId.get(o.id)! })),
-    params: graph.params.filter((p) => usedParams.has(p.name)),
-  };
+  // Declarations stay, in order, even when unused: kernels index parameters by their declared position.
+  return { name: graph.name, nodes, outputs: graph.outputs.map((o) => ({ name: o.name, id: newId.get(o.id)! })), params: graph.params };
 }

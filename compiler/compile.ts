@@ -8,6 +8,7 @@ import { showShape } from '../ir/shape.js';
 import { verify } from '../ir/verify.js';
 import { builtinNames, builtinPath } from './builtins.js';
 import { jsKernels } from './codegen/js/kernels.js';
+import { wgslProgram } from './codegen/wgsl/program.js';
 import { differentiate, type BackwardIR } from './autodiff/backward.js';
 import { parseCell, type CellIR } from './frontend/parse.js';
 
@@ -110,6 +111,12 @@ function header(cell: CompiledCell): string {
 function emit(cell: CompiledCell, kind: EmitKind, sizes: EmitSizes = {}): string {
   const dims = { X: sizes.inputSize ?? 16, H: sizes.hiddenSize ?? 16 };
   switch (kind) {
+    case 'wgsl': {
+      // Sources do not depend on B or T; B = T = 1 just names a layout for the listing.
+      const program = wgslProgram(cell, dims, 1, 1);
+      const listing = [...program.kernels].map(([key, src]) => `// ---- kernel ${key}\n${src}`).join('\n\n');
+      return `${header(cell)}\n// WGSL kernels specialised to X=${dims.X}, H=${dims.H}; B, T and tensor offsets come from uniforms\n${listing}\n`;
+    }
     case 'js': {
       const k = jsKernels(cell, dims);
       return `${header(cell)}\n// js kernels specialised to X=${dims.X}, H=${dims.H}\n${k.forwardSource}\n\n${k.backwardSource}\n`;
@@ -123,6 +130,6 @@ function emit(cell: CompiledCell, kind: EmitKind, sizes: EmitSizes = {}): string
       return `${header(cell)}\n${savedText}\n${printGraph(graph)}\n`;
     }
     default:
-      throw new CellforgeError(`--emit ${kind} is not available yet: this cellforge has no ${kind} code generator`, undefined, `available: ir, backward-ir, js`);
+      throw new CellforgeError(`--emit ${kind} is not available yet: this cellforge has no ${kind} code generator`, undefined, `available: ir, backward-ir, js, wgsl`);
   }
 }

@@ -42,6 +42,8 @@ export interface DirectionGrads {
 
 export interface SequenceBackend {
   readonly name: string;
+  /** GPU backends: queue submissions and dispatches so far. */
+  readonly stats?: { readonly submissions: number; readonly dispatches: number };
   forwardDirection(run: DirectionRun): DirectionResult | Promise<DirectionResult>;
   /** gradOutput [T, B, H]; gradFinal [B, H] per state (zeros when not given). */
   backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): DirectionGrads | Promise<DirectionGrads>;

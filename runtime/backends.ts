@@ -17,6 +17,9 @@ function deferredBackend(pending: string, make: () => Promise<SequenceBackend>):
     get name() {
       return resolved?.name ?? pending;
     },
+    get stats() {
+      return resolved?.stats;
+    },
     forwardDirection: async (run: DirectionRun): Promise<DirectionResult> => (await get()).forwardDirection(run),
     backwardDirection: async (run: DirectionRun, result: DirectionResult, g: Float64Array, gf: readonly Float64Array[]): Promise<DirectionGrads> =>
       (await get()).backwardDirection(run, result, g, gf),

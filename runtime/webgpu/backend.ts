@@ -2,15 +2,18 @@
 // The `webgpu` backend: the compiler's WGSL programs, every step of a sequence in one command submission.
 // Nothing here is Node-specific: the device comes from ./device.ts (navigator.gpu in a page, Dawn in Node).
 import type { CompiledCell } from '../../compiler/compile.js';
+import { SITE_INTS } from '../../compiler/codegen/wgsl/kernel.js';
 import { wgslProgram, type Dispatch, type WgslProgram } from '../../compiler/codegen/wgsl/program.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
 
 const UNIFORM_STRIDE = 256; // minUniformBufferOffsetAlignment
+const SITE_BYTES = SITE_INTS * 4;
 
 interface GpuTape {
   readonly program: WgslProgram;
   readonly arena: GPUBuffer;
   readonly uniforms: GPUBuffer;
+  readonly sites: GPUBuffer;
   readonly bindGroup: GPUBindGroup;
 }
 
@@ -25,6 +28,7 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
     entries: [
       { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
       { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: 16 } },
+      { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: SITE_BYTES } },
     ],
   });
   const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
@@ -59,6 +63,8 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
     b.destroy();
   };
 
+  const release = (tape: GpuTape) => [tape.arena, tape.uniforms, tape.sites].forEach(destroy);
+
   const write = (tape: GpuTape, region: string, data: ArrayLike<number>) => {
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     device.queue.writeBuffer(tape.arena, tape.program.arena.offset(region) * 4, f32.buffer, f32.byteOffset, f32.byteLength);
@@ -67,7 +73,7 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
   const encode = (pass: GPUComputePassEncoder, tape: GpuTape, list: readonly Dispatch[], uniformOffset: number) => {
     for (const d of list) {
       pass.setPipeline(pipeline(tape.program.kernels.get(d.kernel)!));
-      pass.setBindGroup(0, tape.bindGroup, [uniformOffset]);
+      pass.setBindGroup(0, tape.bindGroup, [uniformOffset, d.site * SITE_BYTES]);
       pass.dispatchWorkgroups(...d.groups);
       stats.dispatches++;
     }
@@ -104,8 +110,19 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       const u = new Int32Array((T * UNIFORM_STRIDE) / 4);
       for (let s = 0; s < T; s++) u.set([s, run.reverse ? 1 : 0, run.truncate ?? 0, 0], (s * UNIFORM_STRIDE) / 4);
       device.queue.writeBuffer(uniforms, 0, u);
-      const bindGroup = device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: arena } }, { binding: 1, resource: { buffer: uniforms, size: 16 } }] });
-      const tape: GpuTape = { program, arena, uniforms, bindGroup };
+      const sites = buffer(program.sites.length * SITE_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+      const siteInts = new Int32Array(program.sites.length * SITE_INTS);
+      program.sites.forEach((slot, i) => siteInts.set(slot, i * SITE_INTS));
+      device.queue.writeBuffer(sites, 0, siteInts);
+      const bindGroup = device.createBindGroup({
+        layout,
+        entries: [
+          { binding: 0, resource: { buffer: arena } },
+          { binding: 1, resource: { buffer: uniforms, size: 16 } },
+          { binding: 2, resource: { buffer: sites, size: SITE_BYTES } },
+        ],
+      });
+      const tape: GpuTape = { program, arena, uniforms, sites, bindGroup };
       write(tape, 'LEN', run.lengths);
       write(tape, 'X', run.input);
       cell.params.forEach((p, i) => write(tape, `P${i}`, run.params.get(p.name)!));
@@ -116,10 +133,7 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       for (let s = 0; s < T; s++) encode(pass, tape, program.forward.step, s * UNIFORM_STRIDE);
       pass.end();
       const [out, ...finals] = await submitAndRead(encoder, tape, ['OUT', ...cell.states.map((_, k) => `S${k}`)]);
-      if (!run.training) {
-        destroy(arena);
-        destroy(uniforms);
-      }
+      if (!run.training) release(tape);
       void dims;
       return { output: Float64Array.from(out!), final: finals.map((f) => Float64Array.from(f)), ...(run.training ? { tape } : {}) };
     },
@@ -134,8 +148,7 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       encode(pass, tape, program.backward.epilogue, 0);
       pass.end();
       const [dx, ...rest] = await submitAndRead(encoder, tape, ['DX', ...cell.states.map((_, k) => `C${k}`), ...cell.params.map((_, i) => `GP${i}`)]);
-      destroy(tape.arena);
-      destroy(tape.uniforms);
+      release(tape);
       const dInitial = rest.slice(0, cell.states.length).map((c) => Float64Array.from(c));
       const grads = new Map(cell.params.map((p, i) => [p.name, Float64Array.from(rest[cell.states.length + i]!)]));
       return { dInput: Float64Array.from(dx!), dInitial, grads };

@@ -1,5 +1,6 @@
-// WGSL programs of one (cell, X, H, B, T): every tensor in one arena, kernels specialised to the sizes, and
-// the order of dispatches before, in and after the time loop, for the forward and the backward pass.
+// WGSL programs of one (cell, X, H, B, T): every tensor in one arena, and the dispatches before, in and after
+// the time loop, for the forward and the backward pass. Kernel sources depend on the cell, X and H only;
+// B, T and the arena layout reach them through site slots (see kernel.ts), so pipelines are compiled once.
 import type { CompiledCell } from '../../compile.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { opDef } from '../../../ir/ops.js';
@@ -8,12 +9,15 @@ import { planStep, unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { blocks, phaseBody, type Dialect, type Storage } from '../js/fused.js';
 import { makeStorage, type StorageNames } from '../js/storage.js';
 import { Arena } from './arena.js';
-import { gemmGroups, gemmKernel } from './gemm.js';
-import { kernelHeader, wgslNumber } from './kernel.js';
+import { gemmGroups, gemmKernel, gemmSiteInts, type GemmSite, type Orientation } from './gemm.js';
+import { CellforgeError } from '../../../ir/errors.js';
+import { batchExpr, kernelHeader, LAYOUT_HEADER, regionExpr, rowsExpr, SITE_INTS, wgslNumber } from './kernel.js';
 
 export interface Dispatch {
   readonly kernel: string;
   readonly groups: readonly [number, number, number];
+  /** Site slot: 0 is the layout; GEMMs have their own slot. */
+  readonly site: number;
 }
 
 export interface Program {
@@ -26,6 +30,8 @@ export interface WgslProgram {
   readonly arena: Arena;
   /** Kernel sources by key. */
   readonly kernels: ReadonlyMap<string, string>;
+  /** Contents of the site slots (ints). */
+  readonly sites: readonly (readonly number[])[];
   readonly forward: Program;
   readonly backward: Program;
 }
@@ -38,9 +44,55 @@ const wgslDialect: Dialect = {
 
 const WG = 64;
 
+/** Storage placed in the arena, plus the region behind each value (for host-side offsets). */
+interface ArenaStorage {
+  readonly storage: Storage;
+  readonly region: (n: Node) => string;
+}
+
+class Builder {
+  readonly arena = new Arena();
+  readonly kernels = new Map<string, string>();
+  readonly sites: number[][] = [[]];
+  constructor(
+    readonly dims: Dims,
+    readonly B: number,
+    readonly T: number,
+  ) {}
+
+  kernel(key: string, source: string): string {
+    this.kernels.set(key, source);
+    return key;
+  }
+
+  /** An elementwise dispatch over n threads, reading the layout slot. */
+  elementwise(key: string, source: string, n: number): Dispatch {
+    return { kernel: this.kernel(key, source), groups: [Math.ceil(n / WG), 1, 1], site: 0 };
+  }
+
+  gemm(orientation: Orientation, g: GemmSite): Dispatch {
+    this.sites.push(gemmSiteInts(g));
+    return { kernel: this.kernel(`gemm.${orientation}`, gemmKernel(orientation)), groups: gemmGroups(g.M, g.N), site: this.sites.length - 1 };
+  }
+
+  /** A region's offset as WGSL (from the layout slot). */
+  at(region: string): string {
+    return regionExpr(this.arena.index(region));
+  }
+
+  finish(forward: Program, backward: Program): WgslProgram {
+    const offsets = this.arena.offsets();
+    if (LAYOUT_HEADER + offsets.length > SITE_INTS) {
+      throw new CellforgeError(`the webgpu backend cannot run this cell: it needs ${offsets.length} tensors per step, at most ${SITE_INTS - LAYOUT_HEADER} fit`, undefined, 'use backend js');
+    }
+    this.sites[0] = [this.B, this.T, this.T * this.B, 0, ...offsets];
+    return { arena: this.arena, kernels: this.kernels, sites: this.sites, forward, backward };
+  }
+}
+
 export function wgslProgram(cell: CompiledCell, dims: Dims, B: number, T: number): WgslProgram {
-  const arena = new Arena();
-  const kernels = new Map<string, string>();
+  const g = new Builder(dims, B, T);
+  const { arena } = g;
   const { X, H } = dims;
   const fwdGraph = cell.graph;
   const bw = cell.backward;
@@ -57,126 +109,118 @@ export function wgslProgram(cell: CompiledCell, dims: Dims, B: number, T: number
   arena.add('DX', T * B * X);
   fwdGraph.params.forEach((p, i) => arena.add(`GP${i}`, sizeOf(p.shape, dims)));
 
-  const kernel = (key: string, source: string): string => {
-    kernels.set(key, source);
-    return key;
-  };
-  const elementwise = (n: number): Dispatch['groups'] => [Math.ceil(n / WG), 1, 1];
-
   // ---- forward
   const fwdPlan = planStep(fwdGraph, { hoistInput: true, outputs: new Set(fwdGraph.outputs.map((o) => o.id)) });
-  const fwdStorage = arenaStorage(arena, 'f', fwdGraph, fwdPlan, dims, cell.states, { state: (k) => ({ array: `S${k}`, byTime: false }) }, B, T);
-  const prologue: Dispatch[] = [];
-  for (const n of fwdGraph.nodes) {
-    if (fwdPlan.role[n.id] !== 'hoisted') continue;
-    const R = sizeOf(n.shape, dims);
-    const w = fwdGraph.nodes[n.args[0]!]!;
-    const name = `f.HX${n.id}`;
-    arena.add(name, T * B * R);
-    const key = kernel(`fwd.hoist${n.id}`, gemmKernel({ M: T * B, N: R, K: X, a: arena.offset('X'), b: arena.offset(`P${paramIndex(fwdGraph, w)}`), c: arena.offset(name), orientation: 'NT', accumulate: false }));
-    prologue.push({ kernel: key, groups: gemmGroups(T * B, R) });
-  }
+  for (const n of fwdGraph.nodes) if (fwdPlan.role[n.id] === 'hoisted') arena.add(`f.HX${n.id}`, T * B * sizeOf(n.shape, dims));
   for (const s of bw.saved) {
     if (fwdPlan.role[s.id] === 'hoisted') arena.alias(`SV_${s.name}`, `f.HX${s.id}`);
     else arena.add(`SV_${s.name}`, T * B * sizeOf(s.shape, dims));
   }
-  const fwdStep: Dispatch[] = [];
-  phases(fwdPlan, 'fwd', dims, B, fwdStorage, arena, kernel, fwdStep);
-  fwdStep.push({ kernel: kernel('fwd.commit', forwardCommit(fwdGraph, fwdPlan, dims, B, arena, fwdStorage, bw.saved.filter((s) => fwdPlan.role[s.id] === 'gemm'))), groups: elementwise(B * H) });
-
-  // ---- backward
+  const fwd = arenaStorage(g, 'f', fwdGraph, fwdPlan, cell.states, { state: (k) => ({ array: `S${k}`, byTime: false }) });
   const outputs = new Map(bw.graph.outputs.map((o) => [o.name, o.id]));
   const bwPlan = planStep(bw.graph, { hoistInput: false, outputs: new Set(outputs.values()) });
-  const bwStorage = arenaStorage(arena, 'b', bw.graph, bwPlan, dims, cell.states, { state: (k) => ({ array: `ST${k}`, byTime: true }), grad: (k) => `C${k}`, saved: (name) => `SV_${name}` }, B, T);
   for (const id of bwPlan.perTime) arena.add(`b.PT${id}`, T * B * sizeOf(bw.graph.nodes[id]!.shape, dims));
-  const vectorGrads = fwdGraph.params.map((p, i) => ({ p, i, node: bw.graph.nodes[outputs.get(`d.${p.name}`)!]! })).filter((g) => bwPlan.role[g.node.id] !== 'deferred');
-  for (const g of vectorGrads) arena.add(`b.PV${g.i}`, T * B * sizeOf(g.p.shape, dims));
-  const bwStep: Dispatch[] = [{ kernel: kernel('bwd.prep', backwardPrep(cell.states.length, dims, B, arena)), groups: elementwise(B * H) }];
-  phases(bwPlan, 'bwd', dims, B, bwStorage, arena, kernel, bwStep);
-  bwStep.push({ kernel: kernel('bwd.commit', backwardCommit(bw.graph, bwPlan, dims, B, arena, bwStorage, cell.states, outputs, vectorGrads)), groups: elementwise(B * H) });
+  const vectorGrads = fwdGraph.params.map((p, i) => ({ p, i, node: bw.graph.nodes[outputs.get(`d.${p.name}`)!]! })).filter((v) => bwPlan.role[v.node.id] !== 'deferred');
+  for (const v of vectorGrads) arena.add(`b.PV${v.i}`, T * B * sizeOf(v.p.shape, dims));
+  const bwd = arenaStorage(g, 'b', bw.graph, bwPlan, cell.states, { state: (k) => ({ array: `ST${k}`, byTime: true }), grad: (k) => `C${k}`, saved: (name) => `SV_${name}` });
+
+  const prologue: Dispatch[] = [];
+  for (const n of fwdGraph.nodes) {
+    if (fwdPlan.role[n.id] !== 'hoisted') continue;
+    const w = fwdGraph.nodes[n.args[0]!]!;
+    prologue.push(g.gemm('NT', { M: T * B, N: sizeOf(n.shape, dims), K: X, a: arena.offset('X'), b: arena.offset(fwd.region(w)), c: arena.offset(`f.HX${n.id}`), accumulate: false }));
+  }
+  const fwdStep: Dispatch[] = [];
+  phases(g, fwdPlan, 'fwd', fwd, fwdStep);
+  const savedGemms = bw.saved.filter((s) => fwdPlan.role[s.id] === 'gemm');
+  fwdStep.push(g.elementwise('fwd.commit', forwardCommit(g, fwdGraph, fwd.storage, savedGemms), B * H));
+
+  const bwStep: Dispatch[] = [g.elementwise('bwd.prep', backwardPrep(g, cell.states.length), B * H)];
+  phases(g, bwPlan, 'bwd', bwd, bwStep);
+  bwStep.push(g.elementwise('bwd.commit', backwardCommit(g, bw.graph, bwPlan, bwd.storage, cell.states, outputs, vectorGrads), B * H));
   const epilogue: Dispatch[] = [];
-  deferred(bw.graph, bwPlan, dims, B, T, arena, bwStorage, cell.ir.inputName, outputs, kernel, epilogue);
-  for (const g of vectorGrads) {
-    const size = sizeOf(g.p.shape, dims);
+  deferred(g, bw.graph, bwPlan, bwd, cell.ir.inputName, outputs, epilogue);
+  for (const v of vectorGrads) {
+    const size = sizeOf(v.p.shape, dims);
     const src = `${kernelHeader}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = i32(gid.x);
   if (i >= ${size}) { return; }
   var acc: f32 = 0.0;
-  for (var r: i32 = 0; r < ${T * B}; r = r + 1) { acc = acc + A[${arena.offset(`b.PV${g.i}`)} + r * ${size} + i]; }
-  A[${arena.offset(`GP${g.i}`)} + i] = A[${arena.offset(`GP${g.i}`)} + i] + acc;
+  for (var r: i32 = 0; r < ${rowsExpr}; r = r + 1) { acc = acc + A[${g.at(`b.PV${v.i}`)} + r * ${size} + i]; }
+  A[${g.at(`GP${v.i}`)} + i] = A[${g.at(`GP${v.i}`)} + i] + acc;
 }`;
-    epilogue.push({ kernel: kernel(`bwd.sum${g.i}`, src), groups: elementwise(size) });
+    epilogue.push(g.elementwise(`bwd.sum${v.i}`, src, size));
   }
-  return { arena, kernels, forward: { prologue, step: fwdStep, epilogue: [] }, backward: { prologue: [], step: bwStep, epilogue } };
-}
-
-function paramIndex(graph: Graph, n: Node): number {
-  return graph.params.findIndex((p) => p.name === n.attrs.name);
+  return g.finish({ prologue, step: fwdStep, epilogue: [] }, { prologue: [], step: bwStep, epilogue });
 }
 
 /** The js backend's storage names, placed in the arena: program-local scratch under `f.`/`b.`. */
-function arenaStorage(arena: Arena, prefix: string, graph: Graph, plan: StepPlan, dims: Dims, states: readonly string[], names: StorageNames, B: number, T: number): Storage {
+function arenaStorage(g: Builder, prefix: string, graph: Graph, plan: StepPlan, states: readonly string[], names: StorageNames): ArenaStorage {
+  const { arena, dims, B } = g;
   for (const n of graph.nodes) {
     const r = plan.role[n.id];
     const size = sizeOf(n.shape, dims);
     if (r === 'gemm') arena.add(`${prefix}.M${n.id}`, B * size);
     if (r === 'reduce') arena.add(`${prefix}.RD${n.id}`, B);
-    if (r === 'fused' && plan.materialized.has(n.id)) arena.add(`${prefix}.V${n.id}`, B * Math.max(size, 1));
+    if (r === 'fused' && plan.materialized.has(n.id)) arena.add(`${prefix}.V${n.id}`, B * size);
   }
-  void T;
   const base = makeStorage(graph, plan, dims, states, names);
-  return (n) => {
-    const s = base(n);
-    const region = arena.has(s.array) ? s.array : `${prefix}.${s.array}`;
-    const off = arena.offset(region);
-    return { array: 'A', index: (c) => `${off} + ${s.index(c)}` };
+  const region = (n: Node) => {
+    const name = base(n).array;
+    return arena.has(name) ? name : `${prefix}.${name}`;
   };
+  const storage: Storage = (n) => {
+    const s = base(n);
+    const at = g.at(region(n));
+    return { array: 'A', index: (c) => `${at} + ${s.index(c)}` };
+  };
+  return { storage, region };
 }
 
-const timeOf = (B: number, arena: Arena) => `let len = i32(A[${arena.offset('LEN')} + b]);
+const timeOf = `let len = i32(A[LEN + b]);
   if (seq.s >= len) { return; }
   let t = select(seq.s, len - 1 - seq.s, seq.reverse != 0);
-  let bt = t * ${B} + b;`;
+  let bt = t * ${batchExpr} + b;`;
 
-function perUnit(B: number, H: number, arena: Arena, body: string): string {
+/** A kernel with one thread per (example b, unit j); threads of examples past their length return at once. */
+function perUnit(g: Builder, body: string): string {
+  const H = g.dims.H;
   return `${kernelHeader}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = i32(gid.x);
-  if (i >= ${B * H}) { return; }
+  if (i >= ${batchExpr} * ${H}) { return; }
   let b = i / ${H};
   let j = i % ${H};
-  ${timeOf(B, arena)}
+  let LEN = ${g.at('LEN')};
+  ${timeOf}
 ${body}
 }`;
 }
 
-type KernelSink = (key: string, source: string) => string;
-
-function phases(plan: StepPlan, tag: string, dims: Dims, B: number, storage: Storage, arena: Arena, kernel: KernelSink, out: Dispatch[]): void {
-  const g = plan.graph;
+function phases(g: Builder, plan: StepPlan, tag: string, st: ArenaStorage, out: Dispatch[]): void {
+  const { dims, B, arena } = g;
+  const graph = plan.graph;
   for (let p = 1; p < plan.phaseCount; p++) {
-    for (const n of g.nodes) {
+    for (const n of graph.nodes) {
       if (plan.role[n.id] !== 'gemm' || plan.phase[n.id] !== p) continue;
-      const [w, v] = n.args.map((a) => g.nodes[a]!) as [Node, Node];
-      if (w.op !== 'param') throw unsupported(g, n, 'a matrix product whose matrix is not a parameter');
+      const [w, v] = n.args.map((a) => graph.nodes[a]!) as [Node, Node];
+      if (w.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
+      if (!/^.* \+ b \* \d+ \+ j$/.test(st.storage(v).index(0))) throw unsupported(graph, n, 'a matrix product of a value that is not per-example');
       const R = sizeOf([w.shape[0]!], dims);
       const K = sizeOf([w.shape[1]!], dims);
-      const operand = offsetOfRow(storage, v);
-      const W = Number(storage(w).index(0).split(' + ')[0]);
-      const C = offsetOfRow(storage, n);
-      const spec = n.op === 'matvec' ? { M: B, N: R, K, a: operand, b: W, c: C, orientation: 'NT' as const, accumulate: false } : { M: B, N: K, K: R, a: operand, b: W, c: C, orientation: 'NN' as const, accumulate: false };
-      out.push({ kernel: kernel(`${tag}.gemm${n.id}`, gemmKernel(spec)), groups: gemmGroups(B, spec.N) });
+      const [a, b, c] = [arena.offset(st.region(v)), arena.offset(st.region(w)), arena.offset(st.region(n))];
+      out.push(n.op === 'matvec' ? g.gemm('NT', { M: B, N: R, K, a, b, c, accumulate: false }) : g.gemm('NN', { M: B, N: K, K: R, a, b, c, accumulate: false }));
     }
-    const body = phaseBody(plan, p, dims, storage, wgslDialect);
+    const body = phaseBody(plan, p, dims, st.storage, wgslDialect);
     if (body.reductions.length > 0) {
       const lines = body.reductions.map((r) => {
-        const operand = g.nodes[r.args[0]!]!;
+        const operand = graph.nodes[r.args[0]!]!;
         const size = sizeOf(operand.shape, dims);
-        const s = storage(operand);
-        const o = storage(r);
+        const s = st.storage(operand);
+        const o = st.storage(r);
         const scale = r.op === 'mean' ? ` * ${wgslNumber(1 / size)}` : '';
         return `  { var acc: f32 = 0.0; let j = 0; let base = ${s.index(0)}; for (var q: i32 = 0; q < ${size}; q = q + 1) { acc = acc + A[base + q]; } A[${o.index(0)}] = acc${scale}; }`;
       });
@@ -184,87 +228,81 @@ function phases(plan: StepPlan, tag: string, dims: Dims, B: number, storage: Sto
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = i32(gid.x);
-  if (b >= ${B}) { return; }
-  ${timeOf(B, arena)}
+  if (b >= ${batchExpr}) { return; }
+  let LEN = ${g.at('LEN')};
+  ${timeOf}
 ${lines.join('\n')}
 }`;
-      out.push({ kernel: kernel(`${tag}.reduce${p}`, src), groups: [Math.ceil(B / WG), 1, 1] });
+      out.push(g.elementwise(`${tag}.reduce${p}`, src, B));
     }
     const statements = [...body.perB, ...body.perJ, ...body.stores];
-    if (statements.length > 0) out.push({ kernel: kernel(`${tag}.phase${p}`, perUnit(B, dims.H, arena, statements.map((l) => `  ${l}`).join('\n'))), groups: [Math.ceil((B * dims.H) / WG), 1, 1] });
+    if (statements.length > 0) out.push(g.elementwise(`${tag}.phase${p}`, perUnit(g, statements.map((l) => `  ${l}`).join('\n')), B * dims.H));
   }
 }
 
-/** The arena offset of row 0 of a per-example value (its index with b = j = 0). */
-function offsetOfRow(storage: Storage, n: Node): number {
-  const text = storage(n).index(0);
-  const off = Number(text.split(' + ')[0]);
-  if (!/^\d+ \+ b \* \d+ \+ j$|^\d+ \+ j$/.test(text)) throw unsupported({ name: 'cell', nodes: [], outputs: [], params: [] }, n, 'a matrix product of a value that is not per-example');
-  return off;
-}
-
-function forwardCommit(graph: Graph, plan: StepPlan, dims: Dims, B: number, arena: Arena, storage: Storage, savedGemms: readonly { id: number; name: string; shape: Node['shape'] }[]): string {
-  const { H } = dims;
-  const reads = graph.outputs.map((o, k) => {
+function forwardCommit(g: Builder, graph: Graph, storage: Storage, savedGemms: readonly { id: number; name: string; shape: Node['shape'] }[]): string {
+  const { H } = g.dims;
+  const lines = graph.outputs.map((o, k) => {
     const s = storage(graph.nodes[o.id]!);
     return `  let n${k} = ${s.array}[${s.index(0)}];`;
   });
-  const writes = graph.outputs.map((_, k) => {
-    const S = arena.offset(`S${k}`);
-    return `  A[${arena.offset(`ST${k}`)} + bt * ${H} + j] = A[${S} + b * ${H} + j];\n  A[${S} + b * ${H} + j] = n${k};`;
+  graph.outputs.forEach((_, k) => {
+    lines.push(`  A[${g.at(`ST${k}`)} + bt * ${H} + j] = A[${g.at(`S${k}`)} + b * ${H} + j];`);
+    lines.push(`  A[${g.at(`S${k}`)} + b * ${H} + j] = n${k};`);
   });
-  const saves = savedGemms.flatMap((s) => {
-    const R = sizeOf(s.shape, dims);
-    const m = R / H;
-    return Array.from({ length: m }, (_, c) => `  A[${arena.offset(`SV_${s.name}`)} + bt * ${R} + ${c * H} + j] = A[${arena.offset(`f.M${s.id}`)} + b * ${R} + ${c * H} + j];`);
-  });
-  void plan;
-  return perUnit(B, H, arena, [...reads, ...writes, `  A[${arena.offset('OUT')} + bt * ${H} + j] = n0;`, ...saves].join('\n'));
+  lines.push(`  A[${g.at('OUT')} + bt * ${H} + j] = n0;`);
+  for (const s of savedGemms) {
+    const R = sizeOf(s.shape, g.dims);
+    for (let c = 0; c < R / H; c++) lines.push(`  A[${g.at(`SV_${s.name}`)} + bt * ${R} + ${c * H} + j] = A[${g.at(`f.M${s.id}`)} + b * ${R} + ${c * H} + j];`);
+  }
+  return perUnit(g, lines.join('\n'));
 }
 
-function backwardPrep(states: number, dims: Dims, B: number, arena: Arena): string {
-  const { H } = dims;
-  const zero = Array.from({ length: states }, (_, k) => `A[${arena.offset(`C${k}`)} + b * ${H} + j] = 0.0;`).join(' ');
-  return perUnit(B, H, arena, `  if (seq.truncate > 0 && (seq.s + 1) % seq.truncate == 0 && seq.s + 1 < len) { ${zero} }
-  A[${arena.offset('C0')} + b * ${H} + j] = A[${arena.offset('C0')} + b * ${H} + j] + A[${arena.offset('GOUT')} + bt * ${H} + j];`);
+function backwardPrep(g: Builder, states: number): string {
+  const { H } = g.dims;
+  const zero = Array.from({ length: states }, (_, k) => `A[${g.at(`C${k}`)} + b * ${H} + j] = 0.0;`).join(' ');
+  return perUnit(
+    g,
+    `  if (seq.truncate > 0 && (seq.s + 1) % seq.truncate == 0 && seq.s + 1 < len) { ${zero} }
+  A[${g.at('C0')} + b * ${H} + j] = A[${g.at('C0')} + b * ${H} + j] + A[${g.at('GOUT')} + bt * ${H} + j];`,
+  );
 }
 
-function backwardCommit(graph: Graph, plan: StepPlan, dims: Dims, B: number, arena: Arena, storage: Storage, states: readonly string[], outputs: Map<string, number>, vectorGrads: readonly { i: number; node: Node }[]): string {
-  const { H } = dims;
+function backwardCommit(g: Builder, graph: Graph, plan: StepPlan, storage: Storage, states: readonly string[], outputs: Map<string, number>, vectorGrads: readonly { i: number; node: Node }[]): string {
+  const { H } = g.dims;
   const at = (n: Node, c: number) => {
     const s = storage(n);
     return `${s.array}[${s.index(c)}]`;
   };
   const lines: string[] = [];
   states.forEach((st, k) => lines.push(`  let n${k} = ${at(graph.nodes[outputs.get(`d.${st}`)!]!, 0)};`));
-  states.forEach((_, k) => lines.push(`  A[${arena.offset(`C${k}`)} + b * ${H} + j] = n${k};`));
+  states.forEach((_, k) => lines.push(`  A[${g.at(`C${k}`)} + b * ${H} + j] = n${k};`));
   const copyRows = (n: Node, region: string) => {
-    const size = sizeOf(n.shape, dims);
-    for (let c = 0; c < blocks(n); c++) lines.push(`  A[${arena.offset(region)} + bt * ${size} + ${c * H} + j] = ${at(n, c)};`);
+    const size = sizeOf(n.shape, g.dims);
+    for (let c = 0; c < blocks(n); c++) lines.push(`  A[${g.at(region)} + bt * ${size} + ${c * H} + j] = ${at(n, c)};`);
   };
-  for (const g of vectorGrads) copyRows(g.node, `b.PV${g.i}`);
+  for (const v of vectorGrads) copyRows(v.node, `b.PV${v.i}`);
   for (const id of plan.perTime) copyRows(graph.nodes[id]!, `b.PT${id}`);
-  return perUnit(B, H, arena, lines.join('\n'));
+  return perUnit(g, lines.join('\n'));
 }
 
-function deferred(graph: Graph, plan: StepPlan, dims: Dims, B: number, T: number, arena: Arena, storage: Storage, inputName: string, outputs: Map<string, number>, kernel: KernelSink, out: Dispatch[]): void {
+function deferred(g: Builder, graph: Graph, plan: StepPlan, st: ArenaStorage, inputName: string, outputs: Map<string, number>, out: Dispatch[]): void {
+  const { arena, dims, B, T } = g;
   const byTime = (n: Node): number => {
     if (n.op === 'input') return arena.offset('X');
     if (plan.perTime.has(n.id)) return arena.offset(`b.PT${n.id}`);
-    return Number(storage(n).index(0).split(' + ')[0]);
+    return arena.offset(st.region(n));
   };
-  let count = 0;
   const accumulate = (id: number, target: number): void => {
     const n = graph.nodes[id]!;
     if (n.op === 'add') return n.args.forEach((a) => accumulate(a, target));
     const [a, b] = n.args.map((x) => graph.nodes[x]!) as [Node, Node];
     if (n.op === 'outer') {
-      const [M, N] = [sizeOf(a.shape, dims), sizeOf(b.shape, dims)];
-      out.push({ kernel: kernel(`bwd.deferred${count++}`, gemmKernel({ M, N, K: T * B, a: byTime(a), b: byTime(b), c: target, orientation: 'TN', accumulate: true })), groups: gemmGroups(M, N) });
+      out.push(g.gemm('TN', { M: sizeOf(a.shape, dims), N: sizeOf(b.shape, dims), K: T * B, a: byTime(a), b: byTime(b), c: target, accumulate: true }));
     } else if (n.op === 'matvec_t') {
+      if (a.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
       const [R, K] = [sizeOf([a.shape[0]!], dims), sizeOf([a.shape[1]!], dims)];
-      const W = Number(storage(a).index(0).split(' + ')[0]);
-      out.push({ kernel: kernel(`bwd.deferred${count++}`, gemmKernel({ M: T * B, N: K, K: R, a: byTime(b), b: W, c: target, orientation: 'NN', accumulate: true })), groups: gemmGroups(T * B, K) });
+      out.push(g.gemm('NN', { M: T * B, N: K, K: R, a: byTime(b), b: arena.offset(st.region(a)), c: target, accumulate: true }));
     } else throw unsupported(graph, n, `op ${n.op} after the time loop`);
   };
   const dx = outputs.get(`d.${inputName}`)!;

@@ -1,0 +1,58 @@
+// The webgpu backend against the float64 reference on the adapter at hand (lavapipe in CI).
+import { expect, it } from 'vitest';
+import fc from 'fast-check';
+import { builtinCell, builtinNames, compileCell, RNN, type Tensor } from '../../index.js';
+import { above, differential, type DiffConfig } from '../helpers/differential.js';
+import { describeGpu } from './helpers.js';
+import { randomCellSource } from '../unit/autodiff/random-cells.js';
+
+const TOL = 1e-4;
+const full: DiffConfig = { steps: 5, batch: 3, inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, lengths: [5, 2, 4], initialStates: true };
+
+describeGpu('webgpu vs reference', () => {
+  it.each(builtinNames())('%s: 2 layers, bidirectional, lengths, initial states, forward and backward', async (name) => {
+    expect(above(await differential(builtinCell(name), 'webgpu', full), TOL)).toEqual({});
+  });
+
+  const features: Record<string, DiffConfig> = {
+    'merge sum': { ...full, merge: 'sum' },
+    'merge mul': { ...full, merge: 'mul' },
+    'merge mean': { ...full, merge: 'mean' },
+    'truncated BPTT k=2': { steps: 7, batch: 3, inputSize: 3, hiddenSize: 4, truncate: 2, lengths: [7, 5, 2], bidirectional: true },
+    batchFirst: { steps: 4, batch: 2, inputSize: 3, hiddenSize: 4, batchFirst: true, lengths: [3, 4] },
+    'odd sizes': { steps: 9, batch: 5, inputSize: 7, hiddenSize: 13, initialStates: true },
+  };
+  it.each(Object.keys(features))('lstm, %s', async (feature) => {
+    expect(above(await differential(builtinCell('lstm'), 'webgpu', features[feature]!), TOL)).toEqual({});
+  });
+
+  // Every random cell compiles fresh shaders, which lavapipe (LLVM) takes seconds per kernel to do: few runs here;
+  // `npm run fuzz` runs thousands.
+  it('random cells (fast-check, seeded)', { timeout: 300_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(randomCellSource, async (source) => {
+        const cfg: DiffConfig = { steps: 3, batch: 2, inputSize: 3, hiddenSize: 4, lengths: [3, 1], initialStates: true };
+        expect(above(await differential(compileCell(source), 'webgpu', cfg), TOL)).toEqual({});
+      }),
+      { seed: 7, numRuns: 4 },
+    );
+  });
+
+  it('encodes every step of a sequence in one submission, forward and backward', async () => {
+    const rnn = new RNN(builtinCell('gru'), { inputSize: 3, hiddenSize: 4, backend: 'webgpu' });
+    const x: Tensor = { data: new Float32Array(6 * 2 * 3).fill(0.5), shape: [6, 2, 3] };
+    await rnn.forward(x);
+    expect(rnn.backend.name).toBe('webgpu');
+    const before = submissions(rnn);
+    await rnn.forward(x);
+    expect(submissions(rnn) - before).toBe(1);
+    await rnn.backward({ data: new Float32Array(6 * 2 * 4).fill(1), shape: [6, 2, 4] });
+    expect(submissions(rnn) - before).toBe(2);
+  });
+});
+
+function submissions(rnn: RNN): number {
+  const stats = (rnn.backend as { stats?: { submissions: number } }).stats;
+  if (!stats) throw new Error(`backend ${rnn.backend.name} reports no submission count`);
+  return stats.submissions;
+}

@@ -79,7 +79,7 @@ function commit(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, stat
     const n = graph.nodes[id]!;
     const size = sizeOf(n.shape, dims);
     const { array, base } = rowBase(storage, n);
-    lines.push(`  { const base = ${base}; PT${id}.set(${array}.subarray(base, base + ${size}), bt * ${size}); }`);
+    lines.push(`  { const base = ${base}; for (let i = 0; i < ${size}; i++) PT${id}[bt * ${size} + i] = ${array}[base + i]; }`);
   }
   lines.push(`}`);
   return lines.join('\n');

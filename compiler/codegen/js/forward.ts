@@ -47,9 +47,10 @@ export function emitForward(graph: Graph, states: readonly string[], dims: Dims,
     else tape.push(`${s.name}: keep ? new Float32Array(T * B * ${sizeOf(s.shape, dims)}) : null`);
   }
   body.push(`const tape = { ${tape.join(', ')} };`);
+  body.push(states.map((_, k) => `const ST${k} = tape.ST${k};`).join(' '));
+  body.push(savedPerStep.map((s) => `const SV_${s.name} = tape.${s.name};`).join(' '));
   body.push(`for (let s = 0; s < T; s++) {`);
   const step: string[] = [stepTimes(true)];
-  step.push(`if (keep) for (let b = 0; b < B; b++) { const t = TIME[b]; if (t < 0) continue; ${states.map((_, k) => `tape.ST${k}.set(S${k}.subarray(b * ${H}, b * ${H} + ${H}), (t * B + b) * ${H});`).join(' ')} }`);
   for (let p = 1; p < plan.phaseCount; p++) {
     step.push(`// phase ${p}`);
     step.push(phaseGemms(plan, p, dims, storage));
@@ -66,9 +67,14 @@ export function emitForward(graph: Graph, states: readonly string[], dims: Dims,
     `  const bt = t * B + b;`,
     `  for (let j = 0; j < ${H}; j++) {`,
     `    ${reads.join(' ')}`,
+    // the tape keeps each state as it was before the step
+    `    if (keep) { ${graph.outputs.map((_, k) => `ST${k}[bt * ${H} + j] = S${k}[b * ${H} + j];`).join(' ')} }`,
     `    ${graph.outputs.map((_, k) => `S${k}[b * ${H} + j] = n${k};`).join(' ')} OUT[bt * ${H} + j] = n0;`,
     `  }`,
-    ...savedPerStep.map((s) => `  if (keep) tape.${s.name}.set(M${s.id}.subarray(b * ${sizeOf(s.shape, dims)}, (b + 1) * ${sizeOf(s.shape, dims)}), bt * ${sizeOf(s.shape, dims)});`),
+    ...savedPerStep.map((s) => {
+      const R = sizeOf(s.shape, dims);
+      return `  if (keep) for (let i = 0; i < ${R}; i++) SV_${s.name}[bt * ${R} + i] = M${s.id}[b * ${R} + i];`;
+    }),
     `}`,
   ];
   step.push(commit.join('\n'));

@@ -223,9 +223,14 @@ export function pytorchToOnnx(
       if (!t) throw new Error(`pytorchToOnnx: state dict has no '${name}'`);
       return t;
     };
-    W.push(...reorderGates(kind, get('weight_ih')));
-    R.push(...reorderGates(kind, get('weight_hh')));
-    B.push(...reorderGates(kind, get('bias_ih')), ...reorderGates(kind, get('bias_hh')));
+    // Loops, not spreads: a spread of a large matrix overflows the call stack.
+    const append = (to: number[], from: ArrayLike<number>) => {
+      for (let i = 0; i < from.length; i++) to.push(from[i]!);
+    };
+    append(W, reorderGates(kind, get('weight_ih')));
+    append(R, reorderGates(kind, get('weight_hh')));
+    append(B, reorderGates(kind, get('bias_ih')));
+    append(B, reorderGates(kind, get('bias_hh')));
   }
   const wih = stateDict[`weight_ih_l${layer}`]!.shape;
   const whh = stateDict[`weight_hh_l${layer}`]!.shape;

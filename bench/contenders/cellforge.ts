@@ -1,0 +1,134 @@
+// cellforge through its public library interface: one contender per backend, plus compile times of the sample cells.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { builtinCell, compileCell, RNN, tensor, type BackendName, type Tensor } from '../../index.js';
+import { message, Skip, type Case, type Contender, type Mode, type Runner, type Workload } from '../cases.js';
+import { median } from '../stats.js';
+
+export type CellforgeBackend = Exclude<BackendName, 'auto'>;
+export const fastBackends: readonly CellforgeBackend[] = ['js', 'wasm', 'webgpu'];
+
+/**
+ * The reference backend is the float64 oracle (an IR interpreter, slow on purpose): it runs S1 only (forward and
+ * forward+backward, full T = 512, about 0.1 s and 0.5 s), never S2/S3 (which would take minutes per run).
+ */
+const referenceSizes = new Set(['S1']);
+
+export function cellforgeContender(backend: CellforgeBackend): Contender {
+  let adapter: string | undefined;
+  return {
+    name: `cf-${backend}`,
+    isCellforge: true,
+    async init() {
+      if (backend !== 'webgpu') return;
+      // The webgpu backend asks for its device at the first run; ask here, so a machine without an adapter shows
+      // the backend as n/a (with the reason) rather than as an error in every row.
+      try {
+        const { requestDevice } = await import('../../runtime/webgpu/device.js');
+        const r = await requestDevice();
+        if (!r.device) throw new Error(r.reason);
+        adapter = r.adapterInfo;
+      } catch (e) {
+        if (e instanceof Error && /Cannot find module|ERR_MODULE_NOT_FOUND/.test(e.message)) return; // RNN will say
+        throw e;
+      }
+    },
+    describe: () => `cellforge backend '${backend}'${adapter ? ` on ${adapter}` : ''} (library API: new RNN(builtinCell(cell), { backend }))`,
+    unsupported(c: Case) {
+      if (backend === 'reference' && !referenceSizes.has(c.size)) return 'reference (float64 interpreter) runs S1 only';
+      return undefined;
+    },
+    async prepare(w: Workload, mode: Mode): Promise<Runner> {
+      const { c } = w;
+      let rnn: RNN;
+      try {
+        rnn = new RNN(builtinCell(c.cell), { inputSize: c.X, hiddenSize: c.H, backend });
+      } catch (e) {
+        throw new Skip(message(e));
+      }
+      const dict: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(w.stateDict)) dict[name] = tensor(t.data, t.shape);
+      rnn.loadStateDict(dict, 'bench weights');
+      const x = tensor(w.x, [c.T, c.B, c.X]);
+      const gradOut = tensor(w.gradOut, [c.T, c.B, c.H]);
+      let last: ArrayLike<number> | undefined;
+      if (mode === 'fwd') {
+        rnn.eval(); // inference: nothing kept for a backward pass (as onnxruntime)
+        return {
+          async run() {
+            last = (await rnn.forward(x)).output.data;
+          },
+          output: () => last,
+          dispose: () => rnn.dispose(),
+        };
+      }
+      rnn.train();
+      return {
+        async run() {
+          await rnn.forward(x);
+          await rnn.backward(gradOut);
+        },
+        dispose: () => rnn.dispose(),
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- compile times
+
+export interface CompileTime {
+  cell: string;
+  /** compileCell: frontend (ts-morph parse and lowering) and IR verification. */
+  frontendMs: number;
+  /** Deriving and verifying the backward step (done lazily on first use of `.backward`). */
+  autodiffMs: number;
+  /** emit('js'), when this cellforge has a JS code generator; else the reason. */
+  emitJsMs?: number;
+  emitJsNote?: string;
+}
+
+/**
+ * Compile time of every sample cell with ts-morph warm: each cell is compiled once (a warm-up, which also warms
+ * ts-morph), then `repeats` more times from a fresh source string (a trailing comment defeats the cache); medians.
+ */
+export function compileTimes(repeats = 3): CompileTime[] {
+  const dir = fileURLToPath(new URL('../../samples/cells/', import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cell.ts')).sort();
+  const out: CompileTime[] = [];
+  let serial = 0;
+  const fresh = (source: string) => `${source}\n// bench ${process.pid} ${serial++}\n`;
+  for (const file of files) {
+    const source = readFileSync(dir + file, 'utf8');
+    const warm = compileCell(fresh(source));
+    void warm.backward;
+    const fe: number[] = [];
+    const ad: number[] = [];
+    const js: number[] = [];
+    let emitJsNote: string | undefined;
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      const cell = compileCell(fresh(source));
+      const t1 = performance.now();
+      void cell.backward;
+      const t2 = performance.now();
+      fe.push(t1 - t0);
+      ad.push(t2 - t1);
+      if (emitJsNote === undefined) {
+        try {
+          cell.emit('js');
+          js.push(performance.now() - t2);
+        } catch (e) {
+          emitJsNote = message(e);
+        }
+      }
+    }
+    out.push({
+      cell: file.slice(0, -'.cell.ts'.length),
+      frontendMs: median(fe),
+      autodiffMs: median(ad),
+      ...(js.length ? { emitJsMs: median(js) } : {}),
+      ...(emitJsNote !== undefined ? { emitJsNote } : {}),
+    });
+  }
+  return out;
+}

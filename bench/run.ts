@@ -179,6 +179,7 @@ async function main(): Promise<void> {
     ortContender(2),
     tfjsContender('wasm'),
     tfjsContender('cpu'),
+    tfjsContender('webgpu'),
     brainContender(),
   ];
   const contenders = everyone.filter((k) => !opts.contenders || opts.contenders.includes(k.name));
@@ -324,6 +325,11 @@ async function main(): Promise<void> {
     releaseOrtModels();
   }
 
+  // Descriptions again after the runs: some report what they measured (GPU queue submissions per run).
+  for (const info of infos) {
+    const k = contenders.find((c) => c.name === info.name);
+    if (k && !info.unavailable) info.description = k.describe();
+  }
   const report: Report = {
     machine,
     date: new Date().toISOString(),

@@ -16,6 +16,14 @@ const referenceSizes = new Set(['S1']);
 
 export function cellforgeContender(backend: CellforgeBackend): Contender {
   let adapter: string | undefined;
+  const submissions: Partial<Record<Mode, number>> = {};
+  /** Runs `f` and records the queue submissions it made (GPU backends report them). */
+  const counted = async (rnn: RNN, mode: Mode, f: () => Promise<void>) => {
+    const before = rnn.backend.stats?.submissions;
+    await f();
+    const after = rnn.backend.stats?.submissions;
+    if (before !== undefined && after !== undefined) submissions[mode] = after - before;
+  };
   return {
     name: `cf-${backend}`,
     isCellforge: true,
@@ -33,7 +41,10 @@ export function cellforgeContender(backend: CellforgeBackend): Contender {
         throw e;
       }
     },
-    describe: () => `cellforge backend '${backend}'${adapter ? ` on ${adapter}` : ''} (library API: new RNN(builtinCell(cell), { backend }))`,
+    describe: () => {
+      const subs = Object.keys(submissions).length ? `; queue submissions per run: fwd ${submissions.fwd ?? '?'}, fwd+bwd ${submissions['fwd+bwd'] ?? '?'}` : '';
+      return `cellforge backend '${backend}'${adapter ? ` on ${adapter}` : ''} (library API: new RNN(builtinCell(cell), { backend }))${subs}`;
+    },
     unsupported(c: Case) {
       if (backend === 'reference' && !referenceSizes.has(c.size)) return 'reference (float64 interpreter) runs S1 only';
       return undefined;
@@ -56,7 +67,9 @@ export function cellforgeContender(backend: CellforgeBackend): Contender {
         rnn.eval(); // inference: nothing kept for a backward pass (as onnxruntime)
         return {
           async run() {
-            last = (await rnn.forward(x)).output.data;
+            await counted(rnn, mode, async () => {
+              last = (await rnn.forward(x)).output.data;
+            });
           },
           output: () => last,
           dispose: () => rnn.dispose(),
@@ -65,8 +78,10 @@ export function cellforgeContender(backend: CellforgeBackend): Contender {
       rnn.train();
       return {
         async run() {
-          await rnn.forward(x);
-          await rnn.backward(gradOut);
+          await counted(rnn, mode, async () => {
+            await rnn.forward(x);
+            await rnn.backward(gradOut);
+          });
         },
         dispose: () => rnn.dispose(),
       };

@@ -14,9 +14,20 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients.js');
 import { message, Skip, type Case, type CellKind, type Contender, type Mode, type Runner, type Workload } from '../cases.js';
 
-export type TfjsBackend = 'wasm' | 'cpu';
+export type TfjsBackend = 'wasm' | 'cpu' | 'webgpu';
 
 let wasmPathsSet = false;
+
+/** tfjs-backend-webgpu finds the GPU through navigator.gpu: in Node, give it a Dawn instance of its own. */
+async function loadWebgpu(): Promise<void> {
+  const nav = ((globalThis as { navigator?: { gpu?: unknown } }).navigator ??= {} as { gpu?: unknown });
+  if (!nav.gpu) {
+    const dawn = (await import('webgpu' as string)) as { create(flags: string[]): unknown; globals: object };
+    for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true });
+    nav.gpu = dawn.create([]);
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+}
 
 /** The tfjs-core version, from its package.json. */
 function version(): string {
@@ -73,9 +84,12 @@ export function tfjsContender(backend: TfjsBackend): Contender {
         setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
         wasmPathsSet = true;
       }
+      if (backend === 'webgpu') await loadWebgpu();
       await use(backend);
       await tf.ready();
-      if (backend === 'wasm') {
+      if (backend === 'webgpu') {
+        detail = 'WGSL kernels on the same Dawn adapter as cellforge webgpu';
+      } else if (backend === 'wasm') {
         const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
         const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
         detail = `SIMD ${simd ? 'on' : 'off'}, threads ${threads ? `on (${getThreadsCount()})` : 'off (tfjs disables wasm threads in Node)'}`;
@@ -109,7 +123,7 @@ export function tfjsContender(backend: TfjsBackend): Contender {
           before,
           async run() {
             const out = tf.tidy(() => forward(c.cell, x, wihT, whhT, bih, bhh, c));
-            last = out.dataSync();
+            last = await out.data();
             out.dispose();
           },
           output: () => last,
@@ -124,7 +138,7 @@ export function tfjsContender(backend: TfjsBackend): Contender {
         before,
         async run() {
           const gs = tf.tidy(() => grad([x, wihT, whhT, bih, bhh]));
-          for (const g of gs) g.dataSync();
+          for (const g of gs) await g.data();
           gs.forEach((g) => g.dispose());
         },
         dispose,

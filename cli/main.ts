@@ -3,6 +3,7 @@ import { CellforgeError } from '../ir/errors.js';
 import { compileCommand } from './commands/compile.js';
 import { gradcheckCommand } from './commands/gradcheck.js';
 import { gradCommand, runCommand } from './commands/run.js';
+import { trainCommand } from './commands/train.js';
 import { processIO, type CliIO } from './io.js';
 
 type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
@@ -12,6 +13,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'forward pass over .npy input with .safetensors weights' },
   grad: { run: gradCommand, summary: 'forward and backward pass: input and weight gradients' },
   gradcheck: { run: gradcheckCommand, summary: 'check the derived backward against finite differences' },
+  train: { run: trainCommand, summary: 'train a sample task (intent, tagging, charlm, sines, adding, copy); writes a report' },
 };
 
 function usage(): string {

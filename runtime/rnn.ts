@@ -109,6 +109,15 @@ export class RNN {
     return mergedSize(this.config.merge, this.config.directions, this.config.hiddenSize);
   }
 
+  /** Forward passes so far: with the seed, it picks each pass's dropout masks (saved in checkpoints to resume). */
+  get forwardCalls(): number {
+    return this.calls;
+  }
+
+  set forwardCalls(n: number) {
+    this.calls = n;
+  }
+
   train(on = true): this {
     this.training = on;
     return this;

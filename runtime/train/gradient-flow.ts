@@ -14,17 +14,22 @@ import { toFloat64 } from '../tensor.js';
 export interface GradientFlow {
   /** Sequence length probed. */
   readonly steps: number;
+  /** How many test sequences the norms are averaged over. */
   readonly examples: number;
   /** Per state name, per step t = 0..T-1: the mean over the probe examples of ‖∂L/∂s_t‖₂ (top layer). */
   readonly norms: Record<string, number[]>;
 }
 
-/** The probe examples: up to `max` test examples sharing the most common length (so that "the last step" is T-1). */
-export function probeExamples(examples: readonly Example[], max = 16): Example[] {
+/**
+ * The probe examples: test examples sharing the most common length (so that "the last step" is T-1), at most 16,
+ * and fewer for long sequences and wide cells: the probe runs (T-1)·B replicas, kept to about 2^15 / H.
+ */
+export function probeExamples(examples: readonly Example[], hiddenSize: number, max = 16): Example[] {
   const counts = new Map<number, number>();
   for (const e of examples) counts.set(e.length, (counts.get(e.length) ?? 0) + 1);
   const [length] = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]!;
-  return examples.filter((e) => e.length === length).slice(0, max);
+  const fit = Math.floor(32768 / (hiddenSize * Math.max(1, length - 1)));
+  return examples.filter((e) => e.length === length).slice(0, Math.max(2, Math.min(max, fit)));
 }
 
 /** The gradient of the task loss on the last step only, with respect to the top layer's output there: [B, F]. */

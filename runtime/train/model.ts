@@ -90,16 +90,13 @@ export class SequenceModel {
     return this;
   }
 
-  /**
-   * How many forward passes the RNN has made: its dropout masks are seeded from it, so a resumed run must restore
-   * it. RNN keeps it private; reading it here is the one place that relies on that detail.
-   */
+  /** How many forward passes the RNN has made: its dropout masks are seeded from it, so resuming restores it. */
   get forwardCalls(): number {
-    return (this.rnn as unknown as { calls: number }).calls;
+    return this.rnn.forwardCalls;
   }
 
   set forwardCalls(n: number) {
-    (this.rnn as unknown as { calls: number }).calls = n;
+    this.rnn.forwardCalls = n;
   }
 
   /** Pads and lays out examples time-major for this model. */

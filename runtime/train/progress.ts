@@ -35,7 +35,8 @@ export class Progress {
 
   constructor(private readonly o: ProgressOptions) {}
 
-  private text(u: ProgressUpdate, width: number): string {
+  /** One status line; with a width (TTY), a bar of 10-40 columns and never longer than the terminal. */
+  private text(u: ProgressUpdate, width?: number): string {
     const eta = (this.o.total - u.step) / u.stepsPerSecond;
     const stats = [
       `step ${u.step}/${this.o.total}`,
@@ -46,10 +47,12 @@ export class Progress {
       `ETA ${formatDuration(eta)}`,
     ].join('  ');
     const head = `${this.o.label} `;
-    const room = width - head.length - stats.length - 4;
-    if (room < 10) return `${head}${stats}`;
-    const filled = Math.round((room * u.step) / this.o.total);
-    return `${head}[${'='.repeat(filled)}${filled < room ? '>' : ''}${' '.repeat(Math.max(0, room - filled - 1))}] ${stats}`;
+    if (width === undefined) return `${head}${stats}`;
+    const room = Math.max(10, Math.min(40, width - head.length - stats.length - 4));
+    const filled = Math.min(room, Math.round((room * u.step) / this.o.total));
+    const bar = `[${'='.repeat(filled)}${filled < room ? '>' : ''}${' '.repeat(Math.max(0, room - filled - 1))}]`;
+    // A line longer than the terminal wraps, and '\r' would then redraw only its last part.
+    return `${head}${bar} ${stats}`.slice(0, Math.max(20, width - 1));
   }
 
   update(u: ProgressUpdate): void {
@@ -58,12 +61,12 @@ export class Progress {
       const now = Date.now();
       if (now - this.lastDraw < 100 && u.step < this.o.total) return;
       this.lastDraw = now;
-      this.o.write(`\r\x1b[K${this.text(u, this.o.columns ?? 100)}`);
+      this.o.write(`\r\x1b[K${this.text(u, this.o.columns || 100)}`);
       this.drawn = true;
       return;
     }
     const every = this.o.every ?? Math.max(1, Math.round(this.o.total / 20));
-    if (u.step % every === 0 || u.step === this.o.total) this.o.write(`${this.text(u, 0)}\n`);
+    if (u.step % every === 0 || u.step === this.o.total) this.o.write(`${this.text(u)}\n`);
   }
 
   /** A message on its own line (the live bar is redrawn on the next update). */

@@ -124,12 +124,18 @@ function optionsTable(runs: readonly RunResult[]): string {
     .join('')}</table>`;
 }
 
+function probeCount(runs: readonly RunResult[]): string {
+  const counts = [...new Set(runs.map((r) => r.trained.gradientFlow).filter((f) => f !== undefined).map((f) => `${f.examples} sequences of length T = ${f.steps}`))];
+  return counts.join('; ');
+}
+
 export function renderReport({ task, runs, command }: ReportInput): string {
   const flow = flowChart(runs, false);
   const flowRelative = flowChart(runs, true);
   const multiState = runs.some((r) => Object.keys(r.trained.gradientFlow?.norms ?? {}).length > 1);
   const flowCaption =
-    'Each point is the mean over the probe sequences (up to 16 test sequences of one common length) of the L2 norm of ∂L/∂h_t, where L is the ' +
+    `Each point is the mean, over the probe (${probeCount(runs)}, from the test set), of the L2 norm ` +
+    'of ∂L/∂h_t, where L is the ' +
     "task's loss on the <b>last step only</b> and h_t is the top layer's hidden state after step t. It is computed exactly: h_t (and c_t) is " +
     'the final state of a forward run over the prefix x<sub>0..t</sub>, and ∂L/∂h_t is the initial-state gradient (dH0) of a forward and ' +
     'backward run over the suffix x<sub>t+1..T−1</sub> started from it. ' +

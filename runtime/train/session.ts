@@ -226,7 +226,7 @@ export class TrainingSession {
   }
 
   async diagnose(): Promise<Diagnostics> {
-    const probe = probeExamples(this.data.test);
+    const probe = probeExamples(this.data.test, this.options.hiddenSize);
     const [flow, saturation] = [await gradientFlow(this.model, probe), await gateSaturation(this.model, probe)];
     return { ...(flow ? { gradientFlow: flow } : {}), ...(saturation ? { saturation } : {}) };
   }

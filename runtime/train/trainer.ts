@@ -169,6 +169,8 @@ export class Trainer {
         tick();
         const rate = (st.step - startStep) / Math.max(1e-9, st.seconds - startSeconds);
         hooks.onStep?.({ step: st.step, total, epoch: st.epoch, loss, stepsPerSecond: rate });
+        // The CPU backends never leave the microtask queue; without this a Ctrl-C handler would only run at the end.
+        await new Promise((done) => setImmediate(done));
         if (!Number.isFinite(loss)) throw new CellforgeError(`training diverged at step ${st.step}: the loss is ${loss}`, undefined, 'lower --lr or clip gradients (--clip-norm)');
         if (hooks.shouldStop?.()) {
           save();

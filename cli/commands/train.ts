@@ -1,0 +1,203 @@
+// `cellforge train <task>`: train a sample task with a progress bar; writes metrics.json, a checkpoint and report.html.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CellforgeError, fileError } from '../../ir/errors.js';
+import { writeFileAtomic } from '../../runtime/io/atomic.js';
+import { backendNames, type BackendName } from '../../runtime/backends.js';
+import { initNames, type InitName } from '../../runtime/train/model.js';
+import { optimizerNames, type OptimizerName } from '../../runtime/train/optimizer.js';
+import { Progress } from '../../runtime/train/progress.js';
+import { renderReport } from '../../runtime/train/report.js';
+import { TrainingSession, type RunOverrides, type RunResult } from '../../runtime/train/session.js';
+import { formatMetric, metricLabels, type Task } from '../../runtime/train/task.js';
+import { tasks } from '../../samples/tasks/index.js';
+import { helpText, intFlag, parseCommand, stringFlag, type CommandSpec, type Parsed } from '../args.js';
+import { processIO, type CliIO } from '../io.js';
+
+export const trainSpec: CommandSpec = {
+  name: 'train',
+  summary: `Train a sample task; writes DIR/metrics.json, DIR/checkpoint.safetensors and DIR/report.html. Tasks: ${Object.values(tasks)
+    .map((t) => `\n  ${t.name.padEnd(8)} ${t.summary}`)
+    .join('')}`,
+  usage: 'cellforge train <task> [--cell NAME|PATH] [--backend NAME] [--epochs N] [--lr X] [--seed N] [--out DIR] [--resume] [--compare a,b,c]',
+  positionals: ['task'],
+  flags: {
+    cell: { type: 'string', value: 'NAME|PATH', help: "a built-in cell or a .cell.ts file (default: the task's)" },
+    compare: { type: 'string', value: 'a,b,c', help: 'train several cells on the same data and seed; one report side by side' },
+    backend: { type: 'string', value: 'NAME', help: `${backendNames.join('|')} (default js)` },
+    epochs: { type: 'string', value: 'N', help: 'passes over the training set (default: the task\'s)' },
+    lr: { type: 'string', value: 'X', help: 'learning rate' },
+    seed: { type: 'string', value: 'N', help: 'seed of initialisation, shuffling and dropout (default 0)' },
+    out: { type: 'string', value: 'DIR', help: 'output directory (default out/train-<task>)' },
+    resume: { type: 'boolean', help: 'continue from DIR/checkpoint.safetensors exactly where it stopped' },
+    hidden: { type: 'string', value: 'N', help: 'hidden size' },
+    layers: { type: 'string', value: 'N', help: 'stacked layers' },
+    bidirectional: { type: 'boolean', help: 'both directions' },
+    embed: { type: 'string', value: 'N', help: 'embedding width (token tasks)' },
+    batch: { type: 'string', value: 'N', help: 'batch size' },
+    optimizer: { type: 'string', value: 'NAME', help: optimizerNames.join('|') },
+    momentum: { type: 'string', value: 'X', help: 'SGD momentum' },
+    'weight-decay': { type: 'string', value: 'X', help: 'L2 (sgd, adam) or decoupled (adamw) weight decay' },
+    'clip-norm': { type: 'string', value: 'X', help: 'clip the global gradient norm (0: off)' },
+    'clip-value': { type: 'string', value: 'X', help: 'clamp every gradient element (0: off)' },
+    init: { type: 'string', value: 'NAME', help: `${initNames.join('|')}: RNN weight initialisation` },
+    dropout: { type: 'string', value: 'P', help: 'dropout between stacked layers' },
+    'variational-dropout': { type: 'boolean', help: 'one dropout mask for all timesteps' },
+    'save-every': { type: 'string', value: 'N', help: 'also checkpoint every N steps (default: every epoch)' },
+  },
+};
+
+function numberFlag(p: Parsed, name: string, min: number, max = Infinity): number | undefined {
+  const v = stringFlag(p, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^[-+0-9.eE]+$/.test(v) || !Number.isFinite(n) || n < min || n > max) {
+    throw new CellforgeError(`cellforge train: --${name} must be a number${max < Infinity ? ` in [${min}, ${max}]` : ` >= ${min}`}, got '${v}'`);
+  }
+  return n;
+}
+
+function choice<T extends string>(p: Parsed, name: string, allowed: readonly T[]): T | undefined {
+  const v = stringFlag(p, name);
+  if (v !== undefined && !allowed.includes(v as T)) throw new CellforgeError(`cellforge train: unknown --${name} '${v}'`, undefined, `choose one of: ${allowed.join(', ')}`);
+  return v as T | undefined;
+}
+
+function overridesOf(p: Parsed): RunOverrides {
+  const o: RunOverrides = {};
+  const set = <K extends keyof RunOverrides>(k: K, v: RunOverrides[K] | undefined) => {
+    if (v !== undefined) o[k] = v;
+  };
+  set('backend', choice<BackendName>(p, 'backend', backendNames));
+  set('epochs', intFlag(p, trainSpec, 'epochs'));
+  set('lr', numberFlag(p, 'lr', Number.MIN_VALUE));
+  const seed = stringFlag(p, 'seed');
+  if (seed !== undefined && !/^\d+$/.test(seed)) throw new CellforgeError(`cellforge train: --seed must be a non-negative integer, got '${seed}'`);
+  set('seed', seed === undefined ? undefined : Number(seed));
+  set('hiddenSize', intFlag(p, trainSpec, 'hidden'));
+  set('numLayers', intFlag(p, trainSpec, 'layers'));
+  set('embedDim', intFlag(p, trainSpec, 'embed'));
+  set('batchSize', intFlag(p, trainSpec, 'batch'));
+  set('optimizer', choice<OptimizerName>(p, 'optimizer', optimizerNames));
+  set('momentum', numberFlag(p, 'momentum', 0, 1));
+  set('weightDecay', numberFlag(p, 'weight-decay', 0));
+  set('clipNorm', numberFlag(p, 'clip-norm', 0));
+  set('clipValue', numberFlag(p, 'clip-value', 0));
+  set('init', choice<InitName>(p, 'init', initNames));
+  set('dropout', numberFlag(p, 'dropout', 0, 0.99));
+  if (p.flags.bidirectional === true) o.bidirectional = true;
+  if (p.flags['variational-dropout'] === true) o.variationalDropout = true;
+  return o;
+}
+
+/** metrics.json of one run: the result without the per-step arrays (those live in the checkpoint). */
+function metricsJson(r: RunResult): Record<string, unknown> {
+  const { stepLoss, stepGradNorm, atInit, trained, testMetric, ...rest } = r;
+  void stepLoss;
+  void stepGradNorm;
+  const named = r.metric === 'accuracy' ? { testAccuracy: testMetric } : r.metric === 'perplexity' ? { testPerplexity: testMetric } : { testMSE: testMetric };
+  return { ...rest, ...named, testMetric, gradientFlow: { atInit: atInit.gradientFlow ?? null, trained: trained.gradientFlow ?? null }, saturation: { atInit: atInit.saturation ?? null, trained: trained.saturation ?? null } };
+}
+
+function ensureDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw fileError(dir, `cannot create output directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+async function trainOne(task: Task, overrides: RunOverrides, dir: string, resume: boolean, saveEvery: number | undefined, io: CliIO, stop: () => boolean): Promise<RunResult | undefined> {
+  ensureDir(dir);
+  const ckpt = join(dir, 'checkpoint.safetensors');
+  const notes: string[] = [];
+  let session: TrainingSession;
+  if (resume) {
+    if (!existsSync(ckpt)) throw fileError(ckpt, 'no checkpoint to resume from', 'run without --resume first');
+    session = TrainingSession.resume(task, ckpt, overrides, notes);
+  } else {
+    session = await TrainingSession.start(task, overrides);
+  }
+  for (const n of notes) io.err(`cellforge train: note: ${n}\n`);
+  const { options: o, trainer } = session;
+  const params = trainer.params.reduce((n, p) => n + p.data.length, 0);
+  io.err(
+    `cellforge train: ${task.name} with ${session.cell.name} on ${session.model.rnn.backend.name}: ${o.numLayers} layer${o.numLayers > 1 ? 's' : ''}${o.bidirectional ? ' x2 directions' : ''}, hidden ${o.hiddenSize}, ` +
+      `${params.toLocaleString('en-US')} parameters; ${o.epochs} epochs x ${trainer.stepsPerEpoch} steps of ${o.batchSize}, ${o.optimizer} lr ${o.lr}, seed ${o.seed}` +
+      `${trainer.state.step > 0 ? `; resuming at step ${trainer.state.step}` : ''}\n`,
+  );
+  const tty = io === processIO && process.stderr.isTTY === true;
+  const progress = new Progress({ write: io.err, tty, columns: process.stderr.columns ?? 100, label: session.cell.name, total: trainer.totalSteps, metricName: metricLabels[task.metric] });
+  const lastRecord = trainer.state.history[trainer.state.history.length - 1];
+  let metric = lastRecord ? formatMetric(task.metric, lastRecord.validMetric) : undefined;
+  const status = await session.run({
+    onStep: (s) => progress.update({ ...s, ...(metric ? { metric } : {}) }),
+    onEpoch: (r) => {
+      metric = formatMetric(task.metric, r.validMetric);
+      const train = r.trainLoss === null ? '' : `train loss ${r.trainLoss.toFixed(4)}, `;
+      progress.line(`  epoch ${r.epoch}/${o.epochs}: ${train}validation loss ${r.validLoss.toFixed(4)}, ${metricLabels[task.metric]} ${metric}`);
+    },
+    shouldStop: stop,
+    save: () => session.save(ckpt),
+    ...(saveEvery ? { saveEvery } : {}),
+  });
+  progress.done();
+  if (status === 'stopped') {
+    io.err(`cellforge train: interrupted at step ${trainer.state.step}; checkpoint saved to ${ckpt}\n  continue with the same command plus --resume\n`);
+    return undefined;
+  }
+  const result = await session.finish();
+  writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(metricsJson(result), null, 2)}\n`);
+  io.err(`cellforge train: ${session.cell.name}: test loss ${result.testLoss.toFixed(4)}, test ${metricLabels[task.metric]} ${formatMetric(task.metric, result.testMetric)} (${result.steps} steps in ${result.seconds.toFixed(1)} s)\n`);
+  if (result.showcase) io.err(`${result.showcase}\n`);
+  return result;
+}
+
+export async function trainCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const p = parseCommand(trainSpec, argv);
+  if (p.help) {
+    io.out(helpText(trainSpec));
+    return 0;
+  }
+  const name = p.positionals[0]!;
+  const task = tasks[name];
+  if (!task) throw new CellforgeError(`cellforge train: unknown task '${name}'`, undefined, `tasks: ${Object.keys(tasks).join(', ')}`);
+  const overrides = overridesOf(p);
+  const compare = stringFlag(p, 'compare')?.split(',').map((c) => c.trim()).filter(Boolean);
+  const cell = stringFlag(p, 'cell');
+  if (compare && cell) throw new CellforgeError('cellforge train: use either --cell or --compare, not both');
+  if (compare && new Set(compare).size !== compare.length) throw new CellforgeError('cellforge train: --compare names a cell twice');
+  const out = stringFlag(p, 'out') ?? join('out', `train-${task.name}`);
+  const saveEvery = intFlag(p, trainSpec, 'save-every');
+  const resume = p.flags.resume === true;
+
+  // Ctrl-C: finish the current step, save a checkpoint, stop. A second Ctrl-C exits at once.
+  let stopping = false;
+  const onSigint = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    io.err('\ncellforge train: stopping after this step (Ctrl-C again to quit without saving)\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const runs: RunResult[] = [];
+    for (const c of compare ?? [cell]) {
+      const dir = compare ? join(out, c!.replace(/[^A-Za-z0-9_.-]+/g, '_')) : out;
+      const r = await trainOne(task, { ...overrides, ...(c ? { cell: c } : {}) }, dir, resume, saveEvery, io, () => stopping);
+      if (!r) return 130;
+      runs.push(r);
+      if (compare) writeFileAtomic(join(dir, 'report.html'), renderReport({ task, runs: [r], command: `cellforge train ${argv.join(' ')}` }));
+    }
+    ensureDir(out);
+    const command = `cellforge train ${argv.join(' ')}`;
+    writeFileAtomic(join(out, 'report.html'), renderReport({ task, runs, command }));
+    if (compare) {
+      const summary = { task: task.name, compare, testLoss: Object.fromEntries(runs.map((r) => [r.cell, r.testLoss])), [`test${task.metric === 'accuracy' ? 'Accuracy' : task.metric === 'perplexity' ? 'Perplexity' : 'MSE'}`]: Object.fromEntries(runs.map((r) => [r.cell, r.testMetric])), runs: runs.map(metricsJson) };
+      writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    }
+    io.err(`cellforge train: report: ${resolve(out, 'report.html')}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,68 @@
+// The report's diagnostics: the per-step gradient norms against a case solvable by hand, and gate saturation.
+import { describe, expect, it } from 'vitest';
+import { builtinCell, type Tensor } from '../../../index.js';
+import type { Example } from '../../../runtime/train/batch.js';
+import { gradientFlow } from '../../../runtime/train/gradient-flow.js';
+import { SequenceModel, type ModelConfig } from '../../../runtime/train/model.js';
+import { gateSaturation } from '../../../runtime/train/saturation.js';
+
+const [T, X, H] = [6, 2, 3];
+const config: ModelConfig = {
+  inputSize: X, hiddenSize: H, numLayers: 1, bidirectional: false, dropout: 0, variationalDropout: false,
+  outputs: 1, readout: 'last', loss: 'mse', init: 'default', backend: 'reference', seed: 1,
+};
+const examples: Example[] = [0, 1].map((k) => ({
+  length: T,
+  features: Float64Array.from({ length: T * X }, (_, i) => 0.1 + ((i * 7 + k) % 5) / 5),
+  values: Float64Array.of(3 + k),
+}));
+
+/** rnn_relu with W_hh = a·I and positive inputs, weights and biases: h_{t+1} = W_ih x + b + a h_t on every step. */
+function linearRegime(a: number): SequenceModel {
+  const m = new SequenceModel(builtinCell('rnn_relu'), config);
+  const t = (data: number[], shape: number[]): Tensor => ({ data: Float64Array.from(data), shape });
+  m.rnn.loadStateDict({
+    weight_ih_l0: t(Array.from({ length: H * X }, (_, i) => 0.2 + 0.1 * i), [H, X]),
+    weight_hh_l0: t(Array.from({ length: H * H }, (_, i) => (i % (H + 1) === 0 ? a : 0)), [H, H]),
+    bias_ih_l0: t([0.1, 0.2, 0.3], [H]),
+    bias_hh_l0: t([0, 0, 0], [H]),
+  });
+  return m;
+}
+
+describe('gradient flow ‖∂L/∂h_t‖', () => {
+  it('decays exactly as a^(T-1-t) when ∂h_{t+1}/∂h_t = a·I', async () => {
+    const flow = (await gradientFlow(linearRegime(0.5), examples))!;
+    const h = flow.norms.h!;
+    expect(flow.steps).toBe(T);
+    expect(h[T - 1]).toBeGreaterThan(0);
+    for (let t = 0; t < T; t++) expect(h[t]! / h[T - 1]!).toBeCloseTo(0.5 ** (T - 1 - t), 12);
+  });
+
+  it('is zero before the last step when the recurrent weight is zero', async () => {
+    const h = (await gradientFlow(linearRegime(0), examples))!.norms.h!;
+    expect(h.slice(0, T - 1).every((v) => v === 0)).toBe(true);
+    expect(h[T - 1]).toBeGreaterThan(0);
+  });
+
+  it('reports every state of a multi-state cell, and leaves the dropout counter alone', async () => {
+    const m = new SequenceModel(builtinCell('lstm'), config);
+    const before = m.forwardCalls;
+    const flow = (await gradientFlow(m, examples))!;
+    expect(Object.keys(flow.norms)).toEqual(['h', 'c']);
+    expect(flow.norms.c!.slice(0, T - 1).every((v) => v > 0)).toBe(true);
+    expect(m.forwardCalls).toBe(before);
+  });
+});
+
+describe('gate saturation', () => {
+  it('measures the built-in LSTM gate by gate, and skips unknown layouts', async () => {
+    const stats = (await gateSaturation(new SequenceModel(builtinCell('lstm'), config), examples))!;
+    expect(stats.map((s) => s.gate)).toEqual(['i (input)', 'f (forget)', 'g (candidate)', 'o (output)']);
+    for (const s of stats) {
+      expect(s.low + s.high).toBeLessThanOrEqual(1);
+      expect(s.mean).toBeGreaterThan(s.fn === 'sigmoid' ? 0 : -1);
+    }
+    expect(await gateSaturation(new SequenceModel(builtinCell('mgu'), config), examples)).toBeUndefined();
+  });
+});

@@ -67,7 +67,7 @@ export function compileCell(sourceOrPath: string): CompiledCell {
   const key = `${file}\0${source}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const ir = parseCell(source, file);
+  const ir = guardDepth(file, () => parseCell(source, file));
   verify(ir.graph);
   let backward: BackwardIR | undefined;
   const cell: CompiledCell = {
@@ -92,6 +92,16 @@ export function compileCell(sourceOrPath: string): CompiledCell {
   return cell;
 }
 
+/** Deeply nested cells exhaust the stack in recursive parsing and code generation: say so, as a user error. */
+export function guardDepth<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof RangeError) throw new CellforgeError(`${file}: the cell is nested too deeply to compile`, undefined, 'split long expressions into named consts');
+    throw err;
+  }
+}
+
 /** A built-in cell by name (`lstm`, `gru`, ...). */
 export function builtinCell(name: string): CompiledCell {
   const path = builtinPath(name);
@@ -99,16 +109,28 @@ export function builtinCell(name: string): CompiledCell {
   return compileCell(path);
 }
 
+/** Display text on one line: control characters (newlines, terminal escapes) shown escaped. */
+function printable(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The `#` comment block that heads every listing; each line starts with `#`, whatever the doc or file name hold. */
 function header(cell: CompiledCell): string {
   const params = cell.params.map((p) => `${p.name} ${showShape(p.shape)}`).join(', ');
   return [
-    `# cell ${cell.name} (${cell.file})${cell.doc ? `: ${cell.doc}` : ''}`,
-    `# input ${cell.ir.inputName} f32[X]; states ${cell.states.map((s) => `${s} f32[H]`).join(', ')}`,
-    `# params ${params || '(none)'}`,
-  ].join('\n');
+    `cell ${cell.name} (${cell.file})${cell.doc ? `: ${cell.doc}` : ''}`,
+    `input ${cell.ir.inputName} f32[X]; states ${cell.states.map((s) => `${s} f32[H]`).join(', ')}`,
+    `params ${params || '(none)'}`,
+  ]
+    .map((line) => `# ${printable(line)}`)
+    .join('\n');
 }
 
 function emit(cell: CompiledCell, kind: EmitKind, sizes: EmitSizes = {}): string {
+  return guardDepth(cell.file, () => emitText(cell, kind, sizes));
+}
+
+function emitText(cell: CompiledCell, kind: EmitKind, sizes: EmitSizes): string {
   const dims = { X: sizes.inputSize ?? 16, H: sizes.hiddenSize ?? 16 };
   switch (kind) {
     case 'wgsl': {

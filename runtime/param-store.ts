@@ -50,7 +50,8 @@ export class ParamStore {
   /** Replace every parameter; names and shapes must match exactly (PyTorch's `strict=True`). */
   load(record: Readonly<Record<string, Tensor | { data: ArrayLike<number>; shape: readonly number[] }>>, source = 'state dict'): void {
     const names = Object.keys(record);
-    const missing = this.entries.filter((e) => !(e.name in record)).map((e) => e.name);
+    // Own keys only: a polluted Object.prototype must not supply a weight.
+    const missing = this.entries.filter((e) => !Object.hasOwn(record, e.name)).map((e) => e.name);
     if (missing.length > 0) throw new CellforgeError(`${source}: missing weight${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`, undefined, `expected: ${this.entries.map((e) => e.name).join(', ')}`);
     const extra = names.filter((n) => !this.byName.has(n));
     if (extra.length > 0) throw new CellforgeError(`${source}: unexpected weight${extra.length > 1 ? 's' : ''} ${extra.map((m) => `'${m}'`).join(', ')}`, undefined, `expected: ${this.entries.map((e) => e.name).join(', ')}`);
@@ -64,11 +65,16 @@ export class ParamStore {
 
   toRecord(Type: typeof Float32Array | typeof Float64Array = Float32Array): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const e of this.entries) out[e.name] = { data: Type.from(e.data), shape: [...e.shape] };
+    for (const e of this.entries) setOwn(out, e.name, { data: Type.from(e.data), shape: [...e.shape] });
     return out;
   }
 }
 
 function dimsNote(dims: Dims): string {
   return ` (input size ${dims.X}, hidden size ${dims.H})`;
+}
+
+/** `record[key] = value` as an own property, even for keys such as `__proto__`. */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }

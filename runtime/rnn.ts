@@ -4,7 +4,7 @@ import { CellforgeError } from '../ir/errors.js';
 import type { SequenceBackend } from './backend.js';
 import { createBackend, type BackendName } from './backends.js';
 import { mergeModes, mergedSize, type MergeMode } from './merge.js';
-import { ParamStore } from './param-store.js';
+import { ParamStore, setOwn } from './param-store.js';
 import type { LayerDirection } from './params.js';
 import { layerDims, sequenceBackward, sequenceForward, type SequenceConfig, type SequenceOutput } from './sequence.js';
 import { swap01, toFloat64, type Tensor } from './tensor.js';
@@ -153,7 +153,8 @@ export class RNN {
     }
     const cSlot = this.stateSlot('c');
     if (c && cSlot === undefined) throw new CellforgeError(`cell ${this.cell.name} has no cell state: c0/gradCn cannot be used`);
-    return this.cell.states.map((name, k) => named?.[name] ?? (k === 0 ? h : k === cSlot ? c : undefined));
+    const own = (name: string) => (named && Object.hasOwn(named, name) ? named[name] : undefined);
+    return this.cell.states.map((name, k) => own(name) ?? (k === 0 ? h : k === cSlot ? c : undefined));
   }
 
   async forward(x: Tensor, opts: ForwardOptions = {}): Promise<ForwardResult> {
@@ -178,7 +179,7 @@ export class RNN {
     const out = this.outputSize;
     const output = this.batchFirst ? swap01(fwd.output, T, B, out) : fwd.output;
     const states: Record<string, Tensor> = {};
-    this.cell.states.forEach((name, k) => (states[name] = { data: fwd.final[k]!, shape: [L * D, B, H] }));
+    this.cell.states.forEach((name, k) => setOwn(states, name, { data: fwd.final[k]!, shape: [L * D, B, H] }));
     const cSlot = this.stateSlot('c');
     return {
       output: { data: output, shape: this.batchFirst ? [B, T, out] : [T, B, out] },
@@ -203,9 +204,9 @@ export class RNN {
     });
     const r = await sequenceBackward(this.backend, this.config, last.fwd, g, gradFinal, B);
     const dStates: Record<string, Tensor> = {};
-    this.cell.states.forEach((name, k) => (dStates[name] = { data: r.dInitial[k]!, shape: [L * D, B, H] }));
+    this.cell.states.forEach((name, k) => setOwn(dStates, name, { data: r.dInitial[k]!, shape: [L * D, B, H] }));
     const grads: Record<string, Tensor> = {};
-    for (const e of this.store.entries) grads[e.name] = { data: r.grads.get(e.name) ?? new Float64Array(e.data.length), shape: [...e.shape] };
+    for (const e of this.store.entries) setOwn(grads, e.name, { data: r.grads.get(e.name) ?? new Float64Array(e.data.length), shape: [...e.shape] });
     const cSlot = this.stateSlot('c');
     return {
       dInput: { data: this.batchFirst ? swap01(r.dInput, T, B, X) : r.dInput, shape: this.batchFirst ? [B, T, X] : [T, B, X] },

@@ -23,7 +23,8 @@ function nameArg(node: Node, cx: Lowering, fn: string): string {
     cx.fail(node, `the first argument of ${fn} must be a string literal`, `parameter names are fixed at compile time, as in ${fn}('ih', ...)`);
   }
   const name = lit.getLiteralValue();
-  if (!NAME_PATTERN.test(name)) cx.fail(node, `'${name}' is not a valid parameter name`, 'use letters, digits and _, as PyTorch does: ih, hh, weight_hh');
+  // JSON quoting: a rejected name may hold a newline or a terminal escape; the message stays one plain line.
+  if (!NAME_PATTERN.test(name)) cx.fail(node, `${JSON.stringify(name)} is not a valid parameter name`, 'use letters, digits and _, as PyTorch does: ih, hh, weight_hh');
   return name;
 }
 

@@ -100,7 +100,7 @@ function stateNames(call: CallExpression, file: string): string[] {
   let list: Node | undefined;
   for (const p of options.getProperties()) {
     const key = Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p) ? p.getName() : undefined;
-    if (key !== 'state') fail(p, `unknown cell option${key ? ` '${key}'` : ''}`, "the only cell option is state: ['h', ...]");
+    if (key !== 'state') fail(p, `unknown cell option${key ? ` ${JSON.stringify(key)}` : ''}`, "the only cell option is state: ['h', ...]");
     if (!Node.isPropertyAssignment(p)) return fail(p, 'the state option must list the state names', "state: ['h', 'c']");
     list = unwrap(p.getInitializerOrThrow());
   }
@@ -111,7 +111,7 @@ function stateNames(call: CallExpression, file: string): string[] {
     const lit = unwrap(el);
     if (!Node.isStringLiteral(lit) && !Node.isNoSubstitutionTemplateLiteral(lit)) return fail(el, 'state names must be string literals', "state: ['h', 'c']");
     const name = lit.getLiteralValue();
-    if (!STATE_NAME.test(name)) fail(el, `'${name}' is not a valid state name`, 'use letters, digits and _, such as h or c');
+    if (!STATE_NAME.test(name)) fail(el, `${JSON.stringify(name)} is not a valid state name`, 'use letters, digits and _, such as h or c');
     if (states.includes(name)) fail(el, `state '${name}' is declared twice`, 'declare each state once');
     states.push(name);
   }

@@ -1,5 +1,5 @@
 // The `js` backend: the compiler's generated JavaScript kernels over Float32Array.
-import type { CompiledCell } from '../../compiler/compile.js';
+import { guardDepth, type CompiledCell } from '../../compiler/compile.js';
 import { jsKernels } from '../../compiler/codegen/js/kernels.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
 import { gemmNT, transpose } from './gemm.js';
@@ -16,7 +16,7 @@ function paramsOf(cell: CompiledCell, run: DirectionRun): Float32Array[] {
 
 export function jsBackend(cell: CompiledCell): SequenceBackend {
   // Compile eagerly for error reporting: an unsupported cell fails at construction, not mid-training.
-  jsKernels(cell, { X: 1, H: 1 });
+  guardDepth(cell.file, () => jsKernels(cell, { X: 1, H: 1 }));
   return {
     name: 'js',
     forwardDirection(run: DirectionRun): DirectionResult {

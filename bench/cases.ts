@@ -1,4 +1,5 @@
 // Benchmark cases (cell × size × mode), their FLOP counts, the shared random workload, and the contender interface.
+import { Random } from '../runtime/random.js';
 
 export type CellKind = 'lstm' | 'gru';
 export type SizeName = 'S1' | 'S2' | 'S3';
@@ -53,16 +54,10 @@ export function flops(c: Case, mode: Mode): number {
 
 // ---------------------------------------------------------------- the shared workload
 
-/** mulberry32: a small seeded generator, so every contender sees the same numbers in every run. */
+/** A seeded stream of uniforms in [0, 1) (cellforge's counter-based PRNG). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Random(seed);
+  return () => r.next();
 }
 
 function uniform(n: number, scale: number, next: () => number): Float32Array {

@@ -10,6 +10,7 @@ import { builtinCell, RNN, tensor } from '../../index.js';
 import { encodeNpy, readNpy } from '../../runtime/io/npy.js';
 import { encodeSafetensors } from '../../runtime/io/safetensors.js';
 import { recurrentModel, type CellKind } from './onnx-model.js';
+import { Random } from '../../runtime/random.js';
 
 const TOLERANCE = 1e-5;
 
@@ -41,16 +42,10 @@ const configs: Config[] = [
 const cells: CellKind[] = ['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'];
 const GATES: Record<CellKind, number> = { lstm: 4, gru: 3, gru_reset_before: 3, rnn_tanh: 1, rnn_relu: 1 };
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+/** A seeded stream of uniforms in [0, 1) (cellforge's counter-based PRNG). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Random(seed);
+  return () => r.next();
 }
 
 /** Uniform in ±bound, rounded to float32 so that cellforge (float64) and ORT (float32) see identical values. */

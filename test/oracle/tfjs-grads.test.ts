@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinCell, RNN, tensor, type Tensor } from '../../index.js';
+import { Random } from '../../runtime/random.js';
 
 const TOLERANCE = 1e-4;
 const T = 6;
@@ -27,16 +28,10 @@ interface Weights {
   readonly bias_hh: Float32Array; // [G*H]
 }
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+/** A seeded stream of uniforms in [0, 1) (cellforge's counter-based PRNG). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Random(seed);
+  return () => r.next();
 }
 
 const uniform = (rand: () => number, n: number, bound: number) => Float32Array.from({ length: n }, () => (2 * rand() - 1) * bound);

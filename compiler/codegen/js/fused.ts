@@ -107,7 +107,7 @@ export function phaseBody(plan: StepPlan, p: number, dims: Dims, storage: Storag
 }
 
 /** The JS loop of phase p: reductions and scalars once per example, then one pass over j. */
-export function emitPhase(plan: StepPlan, p: number, dims: Dims, storage: Storage): string {
+export function emitPhase(plan: StepPlan, p: number, dims: Dims, storage: Storage, rowLines: readonly string[] = []): string {
   const body = phaseBody(plan, p, dims, storage, jsDialect);
   if (body.perB.length + body.perJ.length + body.stores.length + body.reductions.length === 0) return '';
   const perB: string[] = [];
@@ -126,6 +126,7 @@ export function emitPhase(plan: StepPlan, p: number, dims: Dims, storage: Storag
     `for (let b = 0; b < B; b++) {`,
     `  const t = TIME[b]; if (t < 0) continue;`,
     `  const bt = t * B + b;`,
+    ...rowLines.map((l) => `  ${l}`),
     ...perB.map((l) => `  ${l}`),
     ...(inner.length > 0 ? [`  for (let j = 0; j < ${dims.H}; j++) {`, ...inner.map((l) => `    ${l}`), `  }`] : []),
     `}`,

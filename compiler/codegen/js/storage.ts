@@ -11,6 +11,8 @@ export interface StorageNames {
   readonly grad?: (k: number) => string;
   /** A saved forward value by name, stored by time (backward only). */
   readonly saved?: (name: string) => string;
+  /** The row of a hoisted product in its buffer (default `bt`, the time row). */
+  readonly hoistedRow?: string;
 }
 
 export function makeStorage(graph: Graph, plan: StepPlan, dims: Dims, states: readonly string[], names: StorageNames): Storage {
@@ -36,7 +38,7 @@ export function makeStorage(graph: Graph, plan: StepPlan, dims: Dims, states: re
     }
     switch (plan.role[n.id]) {
       case 'hoisted':
-        return perTime(`HX${n.id}`);
+        return names.hoistedRow ? { array: `HX${n.id}`, index: (c: number) => `${names.hoistedRow} * ${size} + ${within(c)}` } : perTime(`HX${n.id}`);
       case 'gemm':
         return perExample(`M${n.id}`);
       case 'reduce':

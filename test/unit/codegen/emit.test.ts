@@ -14,7 +14,7 @@ describe.each(['lstm', 'gru'])('%s', (name) => {
     const k = jsKernels(builtinCell(name), { X: 16, H: 16 });
     const js = `${k.forwardSource}\n${k.backwardSource}`;
     // Sizes are inlined as constants; the only identifiers are generated ones (v12_0, P3, HX5, ...).
-    expect(js).toMatch(/const HX\d+ = new Float32Array\(T \* B \* \d+\)/);
+    expect(js).toMatch(/const HX\d+ = new Float32Array\(CH \* B \* \d+\)/);
     expect(js).not.toMatch(/weight_|bias_/);
   });
 });

@@ -32,3 +32,18 @@ describe('js vs reference: sequence features', () => {
     expect(above(await differential(builtinCell(cell), 'js', features[feature]!), TOL)).toEqual({});
   });
 });
+
+describe('js vs reference: inference mode (input projections in chunks of 64 steps)', () => {
+  it.each(['lstm', 'gru_reset_before'])('%s, T=150 across chunk boundaries, lengths, bidirectional, 2 layers', async (name) => {
+    const { RNN } = await import('../../../index.js');
+    const { relativeError } = await import('../../helpers/differential.js');
+    const opts = { inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, seed: 4 } as const;
+    const [T, B] = [150, 3];
+    const x = { data: Float64Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i * 0.37)), shape: [T, B, 3] };
+    const lengths = [150, 97, 64];
+    const js = await new RNN(builtinCell(name), { ...opts, backend: 'js' }).eval().forward(x, { lengths });
+    const ref = await new RNN(builtinCell(name), { ...opts, backend: 'reference' }).eval().forward(x, { lengths });
+    expect(relativeError(js.output.data, ref.output.data)).toBeLessThan(TOL);
+    expect(relativeError(js.hN.data, ref.hN.data)).toBeLessThan(TOL);
+  });
+});

@@ -9,7 +9,7 @@ import { planStep, unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { blocks, phaseBody, type Dialect, type Storage } from '../js/fused.js';
 import { makeStorage, type StorageNames } from '../js/storage.js';
 import { Arena } from './arena.js';
-import { gemmGroups, gemmKernel, gemmSiteInts, type GemmSite, type Orientation } from './gemm.js';
+import { gemmGroups, gemmKernel, gemmSiteInts, gemvKernel, SMALL_M, type GemmSite, type Orientation } from './gemm.js';
 import { CellforgeError } from '../../../ir/errors.js';
 import { batchExpr, kernelHeader, LAYOUT_HEADER, regionExpr, rowsExpr, SITE_INTS, wgslNumber } from './kernel.js';
 
@@ -72,7 +72,9 @@ class Builder {
 
   gemm(orientation: Orientation, g: GemmSite): Dispatch {
     this.sites.push(gemmSiteInts(g));
-    return { kernel: this.kernel(`gemm.${orientation}`, gemmKernel(orientation)), groups: gemmGroups(g.M, g.N), site: this.sites.length - 1 };
+    const small = g.M <= SMALL_M;
+    const key = this.kernel(`${small ? 'gemv' : 'gemm'}.${orientation}`, small ? gemvKernel(orientation) : gemmKernel(orientation));
+    return { kernel: key, groups: gemmGroups(g.M, g.N), site: this.sites.length - 1 };
   }
 
   /** A region's offset as WGSL (from the layout slot). */

@@ -48,7 +48,8 @@ function elementwise(arity: number, doc: string, rest: Omit<OpDef, 'kind' | 'ari
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-const step = (x: number): number => (x > 0 ? 1 : 0);
+// NaN stays NaN (a NaN in the forward pass must not turn into a silently finite gradient); -0 and 0 give 0.
+const step = (x: number): number => Math.sign(Math.max(x, 0));
 
 // Rules are written with these to read like the math.
 const mul = (b: VjpBuilder, x: number, y: number) => b.op('mul', [x, y]);
@@ -89,7 +90,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
     wgsl: (x) => `tanh_safe(${x})`,
   }),
   relu: elementwise(1, 'max(x, 0)', {
-    scalar: (x) => (x! > 0 ? x! : 0),
+    // Math.max propagates NaN, as the JS emitter does; `x > 0 ? x : 0` would turn a NaN into a finite 0.
+    scalar: (x) => Math.max(x!, 0),
     vjp: (b, g, _o, [x]) => [mul(b, g, b.op('step', [x!]))],
     js: (x) => `Math.max(${x}, 0)`,
     wgsl: (x) => `max(${x}, 0.0)`,
@@ -131,7 +133,7 @@ export const ops: Readonly<Record<string, OpDef>> = {
   step: elementwise(1, '1 where x > 0, else 0 (derivative of relu)', {
     scalar: (x) => step(x!),
     vjp: 'none',
-    js: (x) => `(${x} > 0 ? 1 : 0)`,
+    js: (x) => `Math.sign(Math.max(${x}, 0))`,
     wgsl: (x) => `select(0.0, 1.0, ${x} > 0.0)`,
   }),
   sign: elementwise(1, '-1, 0 or 1 (derivative of abs)', { scalar: (x) => Math.sign(x!), vjp: 'none', js: (x) => `Math.sign(${x})`, wgsl: (x) => `sign(${x})` }),

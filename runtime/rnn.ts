@@ -3,6 +3,7 @@ import { compileCell, type CompiledCell } from '../compiler/compile.js';
 import { CellforgeError } from '../ir/errors.js';
 import type { SequenceBackend } from './backend.js';
 import { createBackend, type BackendName } from './backends.js';
+import { cellFootprint, checkResources } from './limits.js';
 import { mergeModes, mergedSize, type MergeMode } from './merge.js';
 import { ParamStore, setOwn } from './param-store.js';
 import type { LayerDirection } from './params.js';
@@ -164,6 +165,8 @@ export class RNN {
     if (x.shape[2] !== X) throw new CellforgeError(`input has ${x.shape[2]} features per step but the RNN's input size is ${X}`);
     if (T < 1 || B < 1) throw new CellforgeError(`input shape [${x.shape.join(', ')}] has an empty dimension`);
     expectShape('input', x, x.shape);
+    // Refuse up front, with one line, a run whose buffers cannot fit in memory.
+    checkResources({ steps: T, batch: B, inputSize: X, hiddenSize: H, numLayers: L, directions: D, training: this.training, bytesPerFloat: this.backend.name === 'reference' ? 8 : 4, cell: cellFootprint(this.cell) });
     const input = this.batchFirst ? swap01(toFloat64(x), B, T, X) : toFloat64(x);
     const lengths = checkLengths(opts.lengths, B, T);
     const initial = this.byState(opts.h0, opts.c0, opts.states).map((t, k) => {

@@ -39,6 +39,8 @@ export function planStep(graph: Graph, opts: { hoistInput: boolean; outputs: Rea
     if (def.kind === 'leaf') r = 'leaf';
     else if (n.op === 'matvec' && opts.hoistInput && nodes[n.args[1]!]!.op === 'input') r = 'hoisted';
     else if (n.op === 'outer' || (n.op === 'matvec_t' && isX(n))) r = 'deferred';
+    // The zero gradient of an unused input or weight: nothing to compute, the accumulator stays zero.
+    else if (n.op === 'broadcast' && n.shape.some((d) => d.sym === 'X') && nodes[n.args[0]!]!.op === 'const') r = 'deferred';
     // A sum of weight or input gradients (a weight used by two products) is summed after the loop too.
     else if (n.op === 'add' && n.args.every((a) => role[a] === 'deferred')) r = 'deferred';
     else if (n.op === 'matvec' || n.op === 'matvec_t') r = 'gemm';
@@ -67,6 +69,7 @@ export function planStep(graph: Graph, opts: { hoistInput: boolean; outputs: Rea
   const byTimeAlready = new Set(['input', 'state', 'saved']);
   for (const n of nodes) {
     if (role[n.id] === 'deferred') {
+      if (n.op === 'broadcast') continue;
       for (const a of n.args) if (role[a] !== 'deferred' && nodes[a]!.op !== 'param' && !byTimeAlready.has(nodes[a]!.op)) perTime.add(a);
       continue;
     }

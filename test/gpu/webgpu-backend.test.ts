@@ -38,6 +38,16 @@ describeGpu('webgpu vs reference', () => {
     );
   });
 
+  it('a parameter added to the new state, and a cell that never reads x', async () => {
+    const sources = [
+      `import { cell, linear, param, tanh } from 'cellforge/dsl';\nexport default cell({ state: ['h'] }, (x, { h }) => ({ h: tanh(linear('ih', x) + linear('hh', h)) + param('ob') }));\n`,
+      `import { cell, linear, tanh } from 'cellforge/dsl';\nexport default cell({ state: ['h'] }, (x, { h }) => ({ h: tanh(linear('hh', h)) }));\n`,
+    ];
+    for (const source of sources) {
+      expect(above(await differential(compileCell(source), 'webgpu', { steps: 3, batch: 2, inputSize: 2, hiddenSize: 3, lengths: [3, 2], initialStates: true }), TOL)).toEqual({});
+    }
+  });
+
   it('encodes every step of a sequence in one submission, forward and backward', async () => {
     const rnn = new RNN(builtinCell('gru'), { inputSize: 3, hiddenSize: 4, backend: 'webgpu' });
     const x: Tensor = { data: new Float32Array(6 * 2 * 3).fill(0.5), shape: [6, 2, 3] };

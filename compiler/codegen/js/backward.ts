@@ -68,7 +68,7 @@ function commit(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, stat
     const s = storage(graph.nodes[outputs.get(`d.${st}`)!]!);
     return `const n${k} = ${s.array}[${s.index(0)}];`;
   });
-  lines.push(`  for (let j = 0; j < ${H}; j++) { ${reads.join(' ')} ${states.map((_, k) => `C${k}[b * ${H} + j] = n${k};`).join(' ')} }`);
+  // Parameter-gradient and per-time copies first: they may read a grad leaf C_k that the state writes replace.
   graph.params.forEach((p, i) => {
     const n = graph.nodes[outputs.get(`d.${p.name}`)!]!;
     if (plan.role[n.id] === 'deferred') return;
@@ -81,6 +81,7 @@ function commit(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, stat
     const { array, base } = rowBase(storage, n);
     lines.push(`  { const base = ${base}; for (let i = 0; i < ${size}; i++) PT${id}[bt * ${size} + i] = ${array}[base + i]; }`);
   }
+  lines.push(`  for (let j = 0; j < ${H}; j++) { ${reads.join(' ')} ${states.map((_, k) => `C${k}[b * ${H} + j] = n${k};`).join(' ')} }`);
   lines.push(`}`);
   return lines.join('\n');
 }
@@ -96,6 +97,7 @@ function deferred(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, in
   const accumulate = (id: number, target: string): void => {
     const n = graph.nodes[id]!;
     if (n.op === 'add') return n.args.forEach((a) => accumulate(a, target));
+    if (n.op === 'broadcast') return; // a zero gradient
     const [a, b] = n.args.map((x) => graph.nodes[x]!) as [Node, Node];
     if (n.op === 'outer') {
       // Σ_rows g ⊗ v = Gᵀ·V: both sides transposed so the product runs as rows against rows.

@@ -277,14 +277,15 @@ function backwardCommit(g: Builder, graph: Graph, plan: StepPlan, storage: Stora
     return `${s.array}[${s.index(c)}]`;
   };
   const lines: string[] = [];
-  states.forEach((st, k) => lines.push(`  let n${k} = ${at(graph.nodes[outputs.get(`d.${st}`)!]!, 0)};`));
-  states.forEach((_, k) => lines.push(`  A[${g.at(`C${k}`)} + b * ${H} + j] = n${k};`));
   const copyRows = (n: Node, region: string) => {
     const size = sizeOf(n.shape, g.dims);
     for (let c = 0; c < blocks(n); c++) lines.push(`  A[${g.at(region)} + bt * ${size} + ${c * H} + j] = ${at(n, c)};`);
   };
+  // Copies first: they may read a grad leaf C_k that the state writes below replace.
   for (const v of vectorGrads) copyRows(v.node, `b.PV${v.i}`);
   for (const id of plan.perTime) copyRows(graph.nodes[id]!, `b.PT${id}`);
+  states.forEach((st, k) => lines.push(`  let n${k} = ${at(graph.nodes[outputs.get(`d.${st}`)!]!, 0)};`));
+  states.forEach((_, k) => lines.push(`  A[${g.at(`C${k}`)} + b * ${H} + j] = n${k};`));
   return perUnit(g, lines.join('\n'));
 }
 
@@ -298,6 +299,7 @@ function deferred(g: Builder, graph: Graph, plan: StepPlan, st: ArenaStorage, in
   const accumulate = (id: number, target: number): void => {
     const n = graph.nodes[id]!;
     if (n.op === 'add') return n.args.forEach((a) => accumulate(a, target));
+    if (n.op === 'broadcast') return; // a zero gradient
     const [a, b] = n.args.map((x) => graph.nodes[x]!) as [Node, Node];
     if (n.op === 'outer') {
       out.push(g.gemm('TN', { M: sizeOf(a.shape, dims), N: sizeOf(b.shape, dims), K: T * B, a: byTime(a), b: byTime(b), c: target, accumulate: true }));

@@ -47,3 +47,19 @@ describe('js vs reference: inference mode (input projections in chunks of 64 ste
     expect(relativeError(js.hN.data, ref.hN.data)).toBeLessThan(TOL);
   });
 });
+
+describe('js vs reference: cells at the edges of the kernel plan', () => {
+  const cells: Record<string, string> = {
+    'a cell that never reads x (zero input gradient)': `import { cell, linear, tanh } from 'cellforge/dsl';
+export default cell({ state: ['h'] }, (x, { h }) => ({ h: tanh(linear('hh', h)) }));
+`,
+    'a parameter added to the new state (its gradient is the state cotangent)': `import { cell, linear, param, tanh } from 'cellforge/dsl';
+export default cell({ state: ['h'] }, (x, { h }) => ({ h: tanh(linear('ih', x) + linear('hh', h)) + param('ob') }));
+`,
+  };
+  it.each(Object.keys(cells))('%s', async (label) => {
+    const { compileCell } = await import('../../../index.js');
+    const cfg: DiffConfig = { steps: 4, batch: 2, inputSize: 2, hiddenSize: 3, lengths: [4, 2], initialStates: true, bidirectional: true };
+    expect(above(await differential(compileCell(cells[label]!), 'js', cfg), TOL)).toEqual({});
+  });
+});

@@ -28,7 +28,7 @@ import { jsKernels } from '../compiler/codegen/js/kernels.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../runtime/backend.js';
 import { gemmNT } from '../runtime/js/gemm.js';
 import { Random } from '../runtime/random.js';
-import { above, differential, relativeError, type DiffConfig } from '../test/helpers/differential.js';
+import { above, differential, relativeError, rnnOptions, type DiffConfig } from '../test/helpers/differential.js';
 import { randomCellDescription, renderCell, STATE_NAMES, type CellDescription } from '../test/unit/autodiff/random-cells.js';
 
 export const TOLERANCE = 1e-4;
@@ -236,16 +236,7 @@ async function results(cell: CompiledCell, cfg: DiffConfig, backend: 'reference'
   const noise = new Random(cfg.seed ?? 11, 1000 + stream);
   const wiggle = (v: number) => (eps === 0 ? v : v * (1 + eps * noise.uniform(-1, 1)));
   const rand = (n: number) => Float64Array.from({ length: n }, () => wiggle(rng.uniform(-1, 1)));
-  const options = {
-    inputSize: cfg.inputSize,
-    hiddenSize: cfg.hiddenSize,
-    numLayers: cfg.numLayers ?? 1,
-    bidirectional: cfg.bidirectional ?? false,
-    merge: cfg.merge ?? 'concat',
-    batchFirst: cfg.batchFirst ?? false,
-    seed: cfg.seed ?? 11,
-    ...(cfg.truncate ? { truncate: cfg.truncate } : {}),
-  } as const;
+  const options = rnnOptions(cfg);
   const rnn = new RNN(cell, { ...options, backend: backend === 'js64' ? 'js' : 'reference' });
   if (backend === 'js64') (rnn as { backend: SequenceBackend }).backend = js64Backend(cell);
   const weights = rnn.stateDict();

@@ -28,11 +28,9 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return a.length === b.length ? diff / scale : Infinity;
 }
 
-/** Largest relative error over outputs, final states, input/initial-state gradients and every weight gradient. */
-export async function differential(cell: CompiledCell, backend: BackendName, cfg: DiffConfig): Promise<Record<string, number>> {
-  const rng = new Random(cfg.seed ?? 11, 3);
-  const rand = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
-  const options = {
+/** The RNN options of a configuration (all but the backend). */
+export function rnnOptions(cfg: DiffConfig) {
+  return {
     inputSize: cfg.inputSize,
     hiddenSize: cfg.hiddenSize,
     numLayers: cfg.numLayers ?? 1,
@@ -42,6 +40,13 @@ export async function differential(cell: CompiledCell, backend: BackendName, cfg
     seed: cfg.seed ?? 11,
     ...(cfg.truncate ? { truncate: cfg.truncate } : {}),
   } as const;
+}
+
+/** Largest relative error over outputs, final states, input/initial-state gradients and every weight gradient. */
+export async function differential(cell: CompiledCell, backend: BackendName, cfg: DiffConfig): Promise<Record<string, number>> {
+  const rng = new Random(cfg.seed ?? 11, 3);
+  const rand = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
+  const options = rnnOptions(cfg);
   const ref = new RNN(cell, { ...options, backend: 'reference' });
   const other = new RNN(cell, { ...options, backend });
   const { steps: T, batch: B, inputSize: X, hiddenSize: H } = cfg;

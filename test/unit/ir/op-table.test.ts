@@ -1,0 +1,46 @@
+// The op table is the one place an op is declared: every op must carry every rule its kind needs.
+import { describe, expect, it } from 'vitest';
+import { ops } from '../../../ir/ops.js';
+
+/** Ops that only appear in backward graphs; differentiating them again (double backward) is not supported. */
+const backwardOnly = new Set(['matvec_t', 'outer']);
+
+/** What each op lacks, as "op: rule" strings. */
+function missing(): string[] {
+  const out: string[] = [];
+  for (const [name, def] of Object.entries(ops)) {
+    const need: string[] = ['shape'];
+    if (def.kind === 'elementwise') need.push('scalar', 'vjp', 'js', 'wgsl');
+    if (def.kind === 'structural') need.push('evaluate', ...(backwardOnly.has(name) ? [] : ['vjp']));
+    if (def.kind === 'leaf') need.push('vjp');
+    for (const rule of need) if ((def as unknown as Record<string, unknown>)[rule] === undefined) out.push(`${name}: ${rule}`);
+  }
+  return out;
+}
+
+describe('op table', () => {
+  it('every op has its shape rule, float64 rule, VJP rule and JS and WGSL emitters (as its kind needs)', () => {
+    expect(missing()).toEqual([]);
+  });
+
+  it('elementwise emitters produce an expression for every operand', () => {
+    for (const [name, def] of Object.entries(ops)) {
+      if (def.kind !== 'elementwise') continue;
+      const args = Array.from({ length: def.arity }, (_, i) => `a${i}`);
+      for (const emit of [def.js!, def.wgsl!]) for (const a of args) expect(emit(...args), `${name}`).toContain(a);
+    }
+  });
+
+  it('names the column no op has yet: WASM emitters (the wasm backend is not built)', () => {
+    // When the wasm backend lands, each op gets a `wasm` rule and this test turns into a completeness check.
+    const withWasm = Object.entries(ops).filter(([, d]) => 'wasm' in d).map(([n]) => n);
+    expect(withWasm).toEqual([]);
+  });
+
+  it('float64 rules of elementwise ops are stable at large magnitudes', () => {
+    for (const name of ['sigmoid', 'tanh', 'softplus']) {
+      const f = ops[name]!.scalar!;
+      for (const x of [-1e4, -50, 0, 50, 1e4]) expect(Number.isFinite(f(x)), `${name}(${x})`).toBe(true);
+    }
+  });
+});

@@ -21,6 +21,9 @@ describeGpu('webgpu vs reference', () => {
     'truncated BPTT k=2': { steps: 7, batch: 3, inputSize: 3, hiddenSize: 4, truncate: 2, lengths: [7, 5, 2], bidirectional: true },
     batchFirst: { steps: 4, batch: 2, inputSize: 3, hiddenSize: 4, batchFirst: true, lengths: [3, 4] },
     'odd sizes': { steps: 9, batch: 5, inputSize: 7, hiddenSize: 13, initialStates: true },
+    // W_hh [4H, H] no longer fits in 16 KiB of workgroup memory: the per-step path instead of the persistent kernel.
+    'H=40 (per-step kernels)': { steps: 4, batch: 3, inputSize: 5, hiddenSize: 40, lengths: [4, 1, 3], bidirectional: true },
+    'B=70 (persistent kernel, more units than threads)': { steps: 3, batch: 70, inputSize: 3, hiddenSize: 4, lengths: Array.from({ length: 70 }, (_, i) => 1 + (i % 3)) },
   };
   it.each(Object.keys(features))('lstm, %s', async (feature) => {
     expect(above(await differential(builtinCell('lstm'), 'webgpu', features[feature]!), TOL)).toEqual({});
@@ -45,6 +48,17 @@ describeGpu('webgpu vs reference', () => {
     ];
     for (const source of sources) {
       expect(above(await differential(compileCell(source), 'webgpu', { steps: 3, batch: 2, inputSize: 2, hiddenSize: 3, lengths: [3, 2], initialStates: true }), TOL)).toEqual({});
+    }
+  });
+
+  it('small hidden sizes run the persistent kernel: one dispatch for all T steps (plus the input projection)', async () => {
+    for (const T of [3, 11]) {
+      const rnn = new RNN(builtinCell('lstm'), { inputSize: 3, hiddenSize: 8, backend: 'webgpu' }).eval();
+      const x: Tensor = { data: new Float32Array(T * 2 * 3).fill(0.25), shape: [T, 2, 3] };
+      await rnn.forward(x);
+      const before = rnn.backend.stats!.dispatches;
+      await rnn.forward(x);
+      expect(rnn.backend.stats!.dispatches - before).toBe(2);
     }
   });
 

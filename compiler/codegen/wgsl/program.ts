@@ -132,10 +132,16 @@ export function wgslProgram(cell: CompiledCell, dims: Dims, B: number, T: number
     const w = fwdGraph.nodes[n.args[0]!]!;
     prologue.push(g.gemm('NT', { M: T * B, N: sizeOf(n.shape, dims), K: X, a: arena.offset('X'), b: arena.offset(fwd.region(w)), c: arena.offset(`f.HX${n.id}`), accumulate: false }));
   }
-  const fwdStep: Dispatch[] = [];
-  phases(g, fwdPlan, 'fwd', fwd, fwdStep);
   const savedGemms = bw.saved.filter((s) => fwdPlan.role[s.id] === 'gemm');
-  fwdStep.push(g.elementwise('fwd.commit', forwardCommit(g, fwdGraph, fwd.storage, savedGemms), B * H));
+  const commitBody = forwardCommitBody(g, fwdGraph, fwd.storage, savedGemms);
+  const fwdStep: Dispatch[] = [];
+  if (persistentFits(fwdPlan, dims)) {
+    // One dispatch runs all T steps: the recurrent weights stay in workgroup memory (Diamos et al. 2016).
+    prologue.push({ kernel: g.kernel('fwd.persistent', persistentForward(g, fwdPlan, fwd, commitBody)), groups: [1, 1, 1], site: 0 });
+  } else {
+    phases(g, fwdPlan, 'fwd', fwd, fwdStep);
+    fwdStep.push(g.elementwise('fwd.commit', perUnit(g, commitBody), B * H));
+  }
 
   const bwStep: Dispatch[] = [g.elementwise('bwd.prep', backwardPrep(g, cell.states.length), B * H)];
   phases(g, bwPlan, 'bwd', bwd, bwStep);
@@ -242,7 +248,7 @@ ${lines.join('\n')}
   }
 }
 
-function forwardCommit(g: Builder, graph: Graph, storage: Storage, savedGemms: readonly { id: number; name: string; shape: Node['shape'] }[]): string {
+function forwardCommitBody(g: Builder, graph: Graph, storage: Storage, savedGemms: readonly { id: number; name: string; shape: Node['shape'] }[]): string {
   const { H } = g.dims;
   const lines = graph.outputs.map((o, k) => {
     const s = storage(graph.nodes[o.id]!);
@@ -257,7 +263,114 @@ function forwardCommit(g: Builder, graph: Graph, storage: Storage, savedGemms: r
     const R = sizeOf(s.shape, g.dims);
     for (let c = 0; c < R / H; c++) lines.push(`  A[${g.at(`SV_${s.name}`)} + bt * ${R} + ${c * H} + j] = A[${g.at(`f.M${s.id}`)} + b * ${R} + ${c * H} + j];`);
   }
-  return perUnit(g, lines.join('\n'));
+  return lines.join('\n');
+}
+
+/** Workgroup memory every WebGPU device has (maxComputeWorkgroupStorageSize's guaranteed minimum), in floats. */
+const WORKGROUP_FLOATS = 16384 / 4;
+const PERSISTENT_THREADS = 256;
+
+/** The weights of the per-step products, each once. */
+function recurrentWeights(plan: StepPlan): Node[] {
+  const seen = new Map<number, Node>();
+  for (const n of plan.graph.nodes) if (plan.role[n.id] === 'gemm') seen.set(n.args[0]!, plan.graph.nodes[n.args[0]!]!);
+  return [...seen.values()];
+}
+
+/** The persistent kernel applies when the per-step products' weights fit in workgroup memory and are parameters. */
+function persistentFits(plan: StepPlan, dims: Dims): boolean {
+  const weights = recurrentWeights(plan);
+  if (weights.length === 0 || weights.some((w) => w.op !== 'param')) return false;
+  return weights.reduce((n, w) => n + sizeOf(w.shape, dims), 0) <= WORKGROUP_FLOATS;
+}
+
+/**
+ * One workgroup loops over all T steps: per phase its products (weights from workgroup memory), reductions and
+ * fused loop, then the commit, with storage and workgroup barriers between them.
+ */
+function persistentForward(g: Builder, plan: StepPlan, st: ArenaStorage, commitBody: string): string {
+  const { dims } = g;
+  const H = dims.H;
+  const graph = plan.graph;
+  const N = PERSISTENT_THREADS;
+  const weights = recurrentWeights(plan);
+  const wOffset = new Map<number, number>();
+  let total = 0;
+  const load: string[] = [];
+  for (const w of weights) {
+    const size = sizeOf(w.shape, dims);
+    wOffset.set(w.id, total);
+    load.push(`  for (var i: i32 = tid; i < ${size}; i = i + ${N}) { W[${total} + i] = A[${g.at(st.region(w))} + i]; }`);
+    total += size;
+  }
+  const barrier = '    storageBarrier();\n    workgroupBarrier();';
+  const time = `let len = i32(A[LEN + b]);
+      let t = select(s, len - 1 - s, seq.reverse != 0);
+      let bt = t * B + b;`;
+  const units = (body: string) => `    for (var u: i32 = tid; u < B * ${H}; u = u + ${N}) {
+      let b = u / ${H};
+      let j = u % ${H};
+      ${time}
+      if (s < len) {
+${body}
+      }
+    }
+${barrier}`;
+  const steps: string[] = [];
+  for (let p = 1; p < plan.phaseCount; p++) {
+    for (const n of graph.nodes) {
+      if (plan.role[n.id] !== 'gemm' || plan.phase[n.id] !== p) continue;
+      const [w, v] = n.args.map((a) => graph.nodes[a]!) as [Node, Node];
+      const [R, K] = [sizeOf([w.shape[0]!], dims), sizeOf([w.shape[1]!], dims)];
+      const wo = wOffset.get(w.id)!;
+      const operand = g.at(st.region(v));
+      const out = g.at(st.region(n));
+      // matvec: W [R,K] rows against the operand; matvec_t: columns of W [R,K] against an operand of size R.
+      const [rows, inner, wIndex] = n.op === 'matvec' ? [R, K, `${wo} + r * ${K} + k`] : [K, R, `${wo} + k * ${K} + r`];
+      steps.push(`    for (var u: i32 = tid; u < B * ${rows}; u = u + ${N}) {
+      let b = u / ${rows};
+      let r = u % ${rows};
+      var acc: f32 = 0.0;
+      for (var k: i32 = 0; k < ${inner}; k = k + 1) { acc = acc + W[${wIndex}] * A[${operand} + b * ${inner} + k]; }
+      A[${out} + b * ${rows} + r] = acc;
+    }
+${barrier}`);
+    }
+    const body = phaseBody(plan, p, dims, st.storage, wgslDialect);
+    if (body.reductions.length > 0) {
+      const lines = body.reductions.map((r) => {
+        const operand = graph.nodes[r.args[0]!]!;
+        const size = sizeOf(operand.shape, dims);
+        const scale = r.op === 'mean' ? ` * ${wgslNumber(1 / size)}` : '';
+        return `        { var acc: f32 = 0.0; let j = 0; let base = ${st.storage(operand).index(0)}; for (var q: i32 = 0; q < ${size}; q = q + 1) { acc = acc + A[base + q]; } A[${st.storage(r).index(0)}] = acc${scale}; }`;
+      });
+      steps.push(`    for (var b: i32 = tid; b < B; b = b + ${N}) {
+      ${time}
+      if (s < len) {
+${lines.join('\n')}
+      }
+    }
+${barrier}`);
+    }
+    const statements = [...body.perB, ...body.perJ, ...body.stores];
+    if (statements.length > 0) steps.push(units(statements.map((l) => `        ${l}`).join('\n')));
+  }
+  steps.push(units(commitBody.split('\n').map((l) => `      ${l}`).join('\n')));
+  return `${kernelHeader}
+var<workgroup> W: array<f32, ${total}>;
+
+@compute @workgroup_size(${N})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  let tid = i32(lid.x);
+  let B = ${batchExpr};
+  let T = site.v[0].y;
+  let LEN = ${g.at('LEN')};
+${load.join('\n')}
+  workgroupBarrier();
+  for (var s: i32 = 0; s < T; s = s + 1) {
+${steps.join('\n')}
+  }
+}`;
 }
 
 function backwardPrep(g: Builder, states: number): string {

@@ -10,6 +10,7 @@ const UNIFORM_STRIDE = 256; // minUniformBufferOffsetAlignment
 const SITE_BYTES = SITE_INTS * 4;
 
 interface GpuTape {
+  readonly key: string;
   readonly program: WgslProgram;
   readonly arena: GPUBuffer;
   readonly uniforms: GPUBuffer;
@@ -63,7 +64,23 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
     b.destroy();
   };
 
-  const release = (tape: GpuTape) => [tape.arena, tape.uniforms, tape.sites].forEach(destroy);
+  // Buffers and bind groups of a run are kept for the next run of the same shape and direction (a training loop
+  // reuses them every iteration); the regions a run reads before writing are cleared inside its own submission.
+  const pool = new Map<string, GpuTape[]>();
+  const poolKey = (run: DirectionRun) => `${run.dims.X}x${run.dims.H}x${run.batch}x${run.steps}|${run.reverse}|${run.truncate ?? 0}`;
+  const release = (tape: GpuTape) => {
+    const list = pool.get(tape.key) ?? [];
+    list.push(tape);
+    pool.set(tape.key, list);
+  };
+  const clear = (encoder: GPUCommandEncoder, tape: GpuTape, prefixes: readonly string[]) => {
+    const arena = tape.program.arena;
+    for (const name of arena.names()) {
+      if (!prefixes.some((p) => name.startsWith(p))) continue;
+      const r = arena.region(name);
+      encoder.clearBuffer(tape.arena, r.offset * 4, Math.ceil(Math.max(r.size, 1) / 4) * 16);
+    }
+  };
 
   const write = (tape: GpuTape, region: string, data: ArrayLike<number>) => {
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
@@ -103,38 +120,20 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
     name: 'webgpu',
     stats,
     async forwardDirection(run: DirectionRun): Promise<DirectionResult> {
-      const { steps: T, batch: B, dims } = run;
-      const program = programFor(run);
-      const arena = buffer(program.arena.size * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-      const uniforms = buffer(T * UNIFORM_STRIDE, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-      const u = new Int32Array((T * UNIFORM_STRIDE) / 4);
-      for (let s = 0; s < T; s++) u.set([s, run.reverse ? 1 : 0, run.truncate ?? 0, 0], (s * UNIFORM_STRIDE) / 4);
-      device.queue.writeBuffer(uniforms, 0, u);
-      const sites = buffer(program.sites.length * SITE_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-      const siteInts = new Int32Array(program.sites.length * SITE_INTS);
-      program.sites.forEach((slot, i) => siteInts.set(slot, i * SITE_INTS));
-      device.queue.writeBuffer(sites, 0, siteInts);
-      const bindGroup = device.createBindGroup({
-        layout,
-        entries: [
-          { binding: 0, resource: { buffer: arena } },
-          { binding: 1, resource: { buffer: uniforms, size: 16 } },
-          { binding: 2, resource: { buffer: sites, size: SITE_BYTES } },
-        ],
-      });
-      const tape: GpuTape = { program, arena, uniforms, sites, bindGroup };
+      const tape = pool.get(poolKey(run))?.pop() ?? allocate(run);
       write(tape, 'LEN', run.lengths);
       write(tape, 'X', run.input);
       cell.params.forEach((p, i) => write(tape, `P${i}`, run.params.get(p.name)!));
       run.initial.forEach((s, k) => write(tape, `S${k}`, s));
       const encoder = device.createCommandEncoder();
+      // Outputs past an example's length stay zero; tape rows of skipped steps must not hold an earlier run's values.
+      clear(encoder, tape, ['OUT', 'ST', 'SV_']);
       const pass = encoder.beginComputePass();
-      encode(pass, tape, program.forward.prologue, 0);
-      for (let s = 0; s < T; s++) encode(pass, tape, program.forward.step, s * UNIFORM_STRIDE);
+      encode(pass, tape, tape.program.forward.prologue, 0);
+      for (let s = 0; s < run.steps; s++) encode(pass, tape, tape.program.forward.step, s * UNIFORM_STRIDE);
       pass.end();
       const [out, ...finals] = await submitAndRead(encoder, tape, ['OUT', ...cell.states.map((_, k) => `S${k}`)]);
       if (!run.training) release(tape);
-      void dims;
       return { output: Float64Array.from(out!), final: finals.map((f) => Float64Array.from(f)), ...(run.training ? { tape } : {}) };
     },
     async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): Promise<DirectionGrads> {
@@ -143,6 +142,8 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       write(tape, 'GOUT', gradOutput);
       gradFinal.forEach((g, k) => write(tape, `C${k}`, g));
       const encoder = device.createCommandEncoder();
+      // Gradient accumulators and per-time copies start from zero.
+      clear(encoder, tape, ['GP', 'DX', 'b.PT', 'b.PV']);
       const pass = encoder.beginComputePass();
       for (let s = run.steps - 1; s >= 0; s--) encode(pass, tape, program.backward.step, s * UNIFORM_STRIDE);
       encode(pass, tape, program.backward.epilogue, 0);
@@ -154,7 +155,31 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       return { dInput: Float64Array.from(dx!), dInitial, grads };
     },
     dispose() {
+      pool.clear();
       for (const b of [...live]) destroy(b);
     },
   };
+
+  function allocate(run: DirectionRun): GpuTape {
+    const { steps: T } = run;
+    const program = programFor(run);
+    const arena = buffer(program.arena.size * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    const uniforms = buffer(T * UNIFORM_STRIDE, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const u = new Int32Array((T * UNIFORM_STRIDE) / 4);
+    for (let s = 0; s < T; s++) u.set([s, run.reverse ? 1 : 0, run.truncate ?? 0, 0], (s * UNIFORM_STRIDE) / 4);
+    device.queue.writeBuffer(uniforms, 0, u);
+    const sites = buffer(program.sites.length * SITE_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const siteInts = new Int32Array(program.sites.length * SITE_INTS);
+    program.sites.forEach((slot, i) => siteInts.set(slot, i * SITE_INTS));
+    device.queue.writeBuffer(sites, 0, siteInts);
+    const bindGroup = device.createBindGroup({
+      layout,
+      entries: [
+        { binding: 0, resource: { buffer: arena } },
+        { binding: 1, resource: { buffer: uniforms, size: 16 } },
+        { binding: 2, resource: { buffer: sites, size: SITE_BYTES } },
+      ],
+    });
+    return { key: poolKey(run), program, arena, uniforms, sites, bindGroup };
+  }
 }

@@ -62,6 +62,23 @@ describeGpu('webgpu vs reference', () => {
     }
   });
 
+  it('reuses its buffers across runs without carrying values over (training loop, shorter lengths the second time)', async () => {
+    const { relativeError } = await import('../helpers/differential.js');
+    const opts = { inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 5 } as const;
+    const gpu = new RNN(builtinCell('gru'), { ...opts, backend: 'webgpu' });
+    const ref = new RNN(builtinCell('gru'), { ...opts, backend: 'reference' });
+    const [T, B] = [5, 2];
+    for (const [scale, lengths] of [[1, [5, 5]], [-2, [2, 4]]] as const) {
+      const x: Tensor = { data: Float64Array.from({ length: T * B * 3 }, (_, i) => scale * Math.cos(i)), shape: [T, B, 3] };
+      const g: Tensor = { data: Float64Array.from({ length: T * B * 8 }, (_, i) => Math.sin(i * scale)), shape: [T, B, 8] };
+      const [a, b] = [await gpu.forward(x, { lengths: [...lengths] }), await ref.forward(x, { lengths: [...lengths] })];
+      expect(relativeError(a.output.data, b.output.data)).toBeLessThan(TOL);
+      const [ga, gb] = [await gpu.backward(g), await ref.backward(g)];
+      expect(relativeError(ga.dInput.data, gb.dInput.data)).toBeLessThan(TOL);
+      for (const name of Object.keys(gb.grads)) expect(relativeError(ga.grads[name]!.data, gb.grads[name]!.data), name).toBeLessThan(TOL);
+    }
+  });
+
   it('encodes every step of a sequence in one submission, forward and backward', async () => {
     const rnn = new RNN(builtinCell('gru'), { inputSize: 3, hiddenSize: 4, backend: 'webgpu' });
     const x: Tensor = { data: new Float32Array(6 * 2 * 3).fill(0.5), shape: [6, 2, 3] };

@@ -20,6 +20,11 @@ export class Arena {
     this.regions.set(name, this.region(existing));
   }
 
+  /** Region names (aliases included), in the order they were reserved. */
+  names(): string[] {
+    return [...this.regions.keys()];
+  }
+
   has(name: string): boolean {
     return this.regions.has(name);
   }

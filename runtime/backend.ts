@@ -47,5 +47,7 @@ export interface SequenceBackend {
   forwardDirection(run: DirectionRun): DirectionResult | Promise<DirectionResult>;
   /** gradOutput [T, B, H]; gradFinal [B, H] per state (zeros when not given). */
   backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): DirectionGrads | Promise<DirectionGrads>;
+  /** A new forward sequence starts: the tapes of the previous one will not be read again. */
+  beginSequence?(): void;
   dispose?(): void;
 }

@@ -23,6 +23,7 @@ function deferredBackend(pending: string, make: () => Promise<SequenceBackend>):
     forwardDirection: async (run: DirectionRun): Promise<DirectionResult> => (await get()).forwardDirection(run),
     backwardDirection: async (run: DirectionRun, result: DirectionResult, g: Float64Array, gf: readonly Float64Array[]): Promise<DirectionGrads> =>
       (await get()).backwardDirection(run, result, g, gf),
+    beginSequence: () => resolved?.beginSequence?.(),
     dispose: () => resolved?.dispose?.(),
   };
 }

@@ -57,6 +57,7 @@ export async function sequenceForward(backend: SequenceBackend, params: ParamSto
   let input = seq.input;
   const final = cfg.stateNames.map(() => new Float64Array(cfg.numLayers * D * B * H));
   const tape: LayerTape[] = [];
+  backend.beginSequence?.();
   for (let layer = 0; layer < cfg.numLayers; layer++) {
     const dims = layerDims(cfg, layer);
     const runs: DirectionRun[] = [];

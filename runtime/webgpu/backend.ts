@@ -2,6 +2,7 @@
 // The `webgpu` backend: the compiler's WGSL programs, every step of a sequence in one command submission.
 // Nothing here is Node-specific: the device comes from ./device.ts (navigator.gpu in a page, Dawn in Node).
 import type { CompiledCell } from '../../compiler/compile.js';
+import { CellforgeError } from '../../ir/errors.js';
 import { SITE_INTS } from '../../compiler/codegen/wgsl/kernel.js';
 import { wgslProgram, type Dispatch, type WgslProgram } from '../../compiler/codegen/wgsl/program.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
@@ -68,7 +69,10 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
   // reuses them every iteration); the regions a run reads before writing are cleared inside its own submission.
   const pool = new Map<string, GpuTape[]>();
   const poolKey = (run: DirectionRun) => `${run.dims.X}x${run.dims.H}x${run.batch}x${run.steps}|${run.reverse}|${run.truncate ?? 0}`;
+  // Training tapes wait for the backward pass; a new sequence makes the previous ones dead.
+  const outstanding = new Set<GpuTape>();
   const release = (tape: GpuTape) => {
+    outstanding.delete(tape);
     const list = pool.get(tape.key) ?? [];
     list.push(tape);
     pool.set(tape.key, list);
@@ -133,11 +137,13 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       for (let s = 0; s < run.steps; s++) encode(pass, tape, tape.program.forward.step, s * UNIFORM_STRIDE);
       pass.end();
       const [out, ...finals] = await submitAndRead(encoder, tape, ['OUT', ...cell.states.map((_, k) => `S${k}`)]);
-      if (!run.training) release(tape);
+      if (run.training) outstanding.add(tape);
+      else release(tape);
       return { output: Float64Array.from(out!), final: finals.map((f) => Float64Array.from(f)), ...(run.training ? { tape } : {}) };
     },
     async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): Promise<DirectionGrads> {
       const tape = result.tape as GpuTape;
+      if (!outstanding.has(tape)) throw new CellforgeError('backward() was already run for this forward: the webgpu backend frees its tape after one backward; run forward() again');
       const { program } = tape;
       write(tape, 'GOUT', gradOutput);
       gradFinal.forEach((g, k) => write(tape, `C${k}`, g));
@@ -154,8 +160,12 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       const grads = new Map(cell.params.map((p, i) => [p.name, Float64Array.from(rest[cell.states.length + i]!)]));
       return { dInput: Float64Array.from(dx!), dInitial, grads };
     },
+    beginSequence() {
+      for (const tape of [...outstanding]) release(tape);
+    },
     dispose() {
       pool.clear();
+      outstanding.clear();
       for (const b of [...live]) destroy(b);
     },
   };

@@ -79,6 +79,18 @@ describeGpu('webgpu vs reference', () => {
     }
   });
 
+  it('a second backward of one forward is refused with a clear message (the tape is freed after the first)', async () => {
+    const rnn = new RNN(builtinCell('rnn_tanh'), { inputSize: 2, hiddenSize: 3, backend: 'webgpu' });
+    const x: Tensor = { data: new Float32Array(3 * 1 * 2).fill(0.5), shape: [3, 1, 2] };
+    const g: Tensor = { data: new Float32Array(3 * 1 * 3).fill(1), shape: [3, 1, 3] };
+    await rnn.forward(x);
+    await rnn.backward(g);
+    await expect(rnn.backward(g)).rejects.toThrow('backward() was already run for this forward');
+    await rnn.forward(x);
+    await rnn.forward(x); // the first forward's tape goes back to the pool unused
+    await rnn.backward(g);
+  });
+
   it('encodes every step of a sequence in one submission, forward and backward', async () => {
     const rnn = new RNN(builtinCell('gru'), { inputSize: 3, hiddenSize: 4, backend: 'webgpu' });
     const x: Tensor = { data: new Float32Array(6 * 2 * 3).fill(0.5), shape: [6, 2, 3] };

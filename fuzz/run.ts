@@ -28,7 +28,7 @@ import { jsKernels } from '../compiler/codegen/js/kernels.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../runtime/backend.js';
 import { gemmNT } from '../runtime/js/gemm.js';
 import { Random } from '../runtime/random.js';
-import { above, differential, relativeError, rnnOptions, type DiffConfig } from '../test/helpers/differential.js';
+import { above, differential, randomInputs, relativeError, rnnOptions, type DiffConfig } from '../test/helpers/differential.js';
 import { randomCellDescription, renderCell, STATE_NAMES, type CellDescription } from '../test/unit/autodiff/random-cells.js';
 
 export const TOLERANCE = 1e-4;
@@ -242,17 +242,7 @@ async function results(cell: CompiledCell, cfg: DiffConfig, backend: 'reference'
   const weights = rnn.stateDict();
   for (const p of rnn.parameters()) weights[p.name] = { data: Float64Array.from(p.data, wiggle), shape: p.shape };
   rnn.loadStateDict(weights);
-  const { steps: T, batch: B, inputSize: X, hiddenSize: H } = cfg;
-  const LD = options.numLayers * (options.bidirectional ? 2 : 1);
-  const x: Tensor = { data: rand(T * B * X), shape: options.batchFirst ? [B, T, X] : [T, B, X] };
-  const states: Record<string, Tensor> = {};
-  const gradStates: Record<string, Tensor> = {};
-  if (cfg.initialStates) {
-    for (const st of cell.states) {
-      states[st] = { data: rand(LD * B * H), shape: [LD, B, H] };
-      gradStates[st] = { data: rand(LD * B * H), shape: [LD, B, H] };
-    }
-  }
+  const { x, states, gradStates } = randomInputs(cell, cfg, rand);
   const fwd = await rnn.forward(x, { states, ...(cfg.lengths ? { lengths: cfg.lengths } : {}) });
   const g: Tensor = { data: rand(fwd.output.data.length), shape: fwd.output.shape };
   const bwd = await rnn.backward(g, { gradStates });

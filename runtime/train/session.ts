@@ -10,12 +10,12 @@ import { SequenceModel, type InitName } from './model.js';
 import type { OptimizerName } from './optimizer.js';
 import { gateSaturation, type GateStat } from './saturation.js';
 import type { MetricName, Task, TaskData } from './task.js';
-import { SHUFFLE_STREAM, Trainer, type EpochRecord, type TrainHooks, type TrainerState } from './trainer.js';
+import { SHUFFLE_STREAM, Trainer, type EpochRecord, type TrainConfig, type TrainHooks, type TrainerState } from './trainer.js';
 
-export interface RunOptions {
+/** The trainer's settings plus what the model is made of. */
+export interface RunOptions extends TrainConfig {
   readonly cell: string;
   readonly backend: BackendName;
-  readonly seed: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
   readonly bidirectional: boolean;
@@ -23,14 +23,6 @@ export interface RunOptions {
   readonly dropout: number;
   readonly variationalDropout: boolean;
   readonly init: InitName;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly optimizer: OptimizerName;
-  readonly lr: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly clipNorm: number;
-  readonly clipValue: number;
 }
 
 export type RunOverrides = { -readonly [K in keyof RunOptions]?: RunOptions[K] };

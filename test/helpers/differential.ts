@@ -42,13 +42,9 @@ export function rnnOptions(cfg: DiffConfig) {
   } as const;
 }
 
-/** Largest relative error over outputs, final states, input/initial-state gradients and every weight gradient. */
-export async function differential(cell: CompiledCell, backend: BackendName, cfg: DiffConfig): Promise<Record<string, number>> {
-  const rng = new Random(cfg.seed ?? 11, 3);
-  const rand = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
+/** The input and (with `initialStates`) initial states and final-state gradients of a configuration, from `rand`. */
+export function randomInputs(cell: CompiledCell, cfg: DiffConfig, rand: (n: number) => Float64Array) {
   const options = rnnOptions(cfg);
-  const ref = new RNN(cell, { ...options, backend: 'reference' });
-  const other = new RNN(cell, { ...options, backend });
   const { steps: T, batch: B, inputSize: X, hiddenSize: H } = cfg;
   const LD = options.numLayers * (options.bidirectional ? 2 : 1);
   const x: Tensor = { data: rand(T * B * X), shape: options.batchFirst ? [B, T, X] : [T, B, X] };
@@ -60,6 +56,17 @@ export async function differential(cell: CompiledCell, backend: BackendName, cfg
       gradStates[s] = { data: rand(LD * B * H), shape: [LD, B, H] };
     }
   }
+  return { x, states, gradStates };
+}
+
+/** Largest relative error over outputs, final states, input/initial-state gradients and every weight gradient. */
+export async function differential(cell: CompiledCell, backend: BackendName, cfg: DiffConfig): Promise<Record<string, number>> {
+  const rng = new Random(cfg.seed ?? 11, 3);
+  const rand = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
+  const options = rnnOptions(cfg);
+  const ref = new RNN(cell, { ...options, backend: 'reference' });
+  const other = new RNN(cell, { ...options, backend });
+  const { x, states, gradStates } = randomInputs(cell, cfg, rand);
   const fwdOpts = { states, ...(cfg.lengths ? { lengths: cfg.lengths } : {}) };
   const [a, b] = [await other.forward(x, fwdOpts), await ref.forward(x, fwdOpts)];
   const g: Tensor = { data: rand(a.output.data.length), shape: a.output.shape };

@@ -1,0 +1,68 @@
+// Turns the WebAssembly text cellforge generates into a validated binary, with wabt (the WebAssembly Binary
+// Toolkit's own parser and validator, compiled to JS), and says which SIMD extensions this engine runs.
+import v8 from 'node:v8';
+import { CellforgeError } from '../../../ir/errors.js';
+
+type Wabt = Awaited<ReturnType<typeof import('wabt').default>>;
+
+const FEATURES = { simd: true, relaxed_simd: true, threads: true, bulk_memory: true, mutable_globals: true, sat_float_to_int: true };
+
+let wabt: Promise<Wabt> | undefined;
+
+function loadWabt(): Promise<Wabt> {
+  wabt ??= import('wabt').then((m) => m.default());
+  return wabt;
+}
+
+/** Assemble and validate one module; an invalid module is a compiler bug, reported with wabt's message. */
+export async function assembleWat(text: string, name = 'cellforge.wat'): Promise<Uint8Array> {
+  relaxedSimd(); // enables the instructions in engines that have them behind a flag
+  const w = await loadWabt();
+  let module: ReturnType<Wabt['parseWat']> | undefined;
+  try {
+    module = w.parseWat(name, text, FEATURES);
+    module.validate(FEATURES);
+    const { buffer } = module.toBinary({ log: false, write_debug_names: true });
+    if (!WebAssembly.validate(buffer)) throw new Error('the engine rejected a module wabt accepted');
+    return buffer;
+  } catch (e) {
+    throw new CellforgeError(`internal error: cellforge generated an invalid WebAssembly module ${name}: ${(e as Error).message}`, undefined, 'please report this with the cell source');
+  } finally {
+    module?.destroy();
+  }
+}
+
+// (module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0))))
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7b, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b,
+  0x00, 0x20, 0x00, 0x20, 0x00, 0x20, 0x00, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+let relaxed: boolean | undefined;
+
+/**
+ * Whether f32x4.relaxed_madd (a fused multiply-add) compiles here. Node 20's V8 has it behind a flag, which
+ * only enables the instruction set for modules compiled afterwards; newer engines ship it.
+ */
+export function relaxedSimd(): boolean {
+  if (relaxed !== undefined) return relaxed;
+  if (!WebAssembly.validate(RELAXED_PROBE)) {
+    try {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      // not V8, or flags are frozen: fall back to multiply and add
+    }
+  }
+  relaxed = WebAssembly.validate(RELAXED_PROBE);
+  return relaxed;
+}
+
+/** Whether this engine runs WebAssembly SIMD128 and shared memory at all. */
+export function wasmSimdAvailable(): boolean {
+  // (module (func (result v128) (f32x4.splat (f32.const 0))))
+  const simdProbe = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0b, 0x01, 0x09, 0x00,
+    0x43, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x13, 0x0b,
+  ]);
+  return typeof WebAssembly === 'object' && WebAssembly.validate(simdProbe) && typeof SharedArrayBuffer === 'function';
+}

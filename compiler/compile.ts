@@ -9,6 +9,8 @@ import { verify } from '../ir/verify.js';
 import { builtinNames, builtinPath } from './builtins.js';
 import { jsKernels } from './codegen/js/kernels.js';
 import { wgslProgram } from './codegen/wgsl/program.js';
+import { wasmProgram } from './codegen/wasm/program.js';
+import { relaxedSimd } from './codegen/wasm/assemble.js';
 import { differentiate, type BackwardIR } from './autodiff/backward.js';
 import { parseCell, type CellIR } from './frontend/parse.js';
 
@@ -142,6 +144,10 @@ function emitText(cell: CompiledCell, kind: EmitKind, sizes: EmitSizes): string 
     case 'js': {
       const k = jsKernels(cell, dims);
       return `${header(cell)}\n// js kernels specialised to X=${dims.X}, H=${dims.H}\n${k.forwardSource}\n\n${k.backwardSource}\n`;
+    }
+    case 'wasm': {
+      const program = wasmProgram(cell, dims, relaxedSimd());
+      return `${header(cell)}\n;; WebAssembly text specialised to X=${dims.X}, H=${dims.H}; B, T and tensor addresses come from a table per run\n${program.text}\n`;
     }
     case 'ir':
       return `${header(cell)}\n${printGraph(cell.graph)}\n`;

@@ -32,7 +32,14 @@ export interface OpDef {
   readonly js?: (...a: string[]) => string;
   /** Scalar expression in WGSL from operand expressions (elementwise ops). */
   readonly wgsl?: (...a: string[]) => string;
+  /** Four-lane expression in WebAssembly text (f32x4 in a v128) from operand expressions (elementwise ops). */
+  readonly wasm?: (...a: string[]) => string;
 }
+
+/** WebAssembly text helpers for the `wasm` column; $exp4, $sigmoid4, ... are in compiler/codegen/wasm/math.ts. */
+const lanes = (v: string) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
+const wasmOp = (instr: string) => (...a: string[]) => `(${instr} ${a.join(' ')})`;
+const wasmCall = (fn: string) => (x: string) => `(call $${fn} ${x})`;
 
 const leafShape = (_: readonly Shape[], attrs: Attrs): Shape | string => (attrs.shape as Shape | undefined) ?? 'leaf without a shape';
 
@@ -66,28 +73,31 @@ export const ops: Readonly<Record<string, OpDef>> = {
   saved: leaf('backward graphs: a forward value saved by the forward pass'),
   const: { kind: 'leaf', arity: 0, doc: 'a numeric literal', shape: () => scalar, vjp: 'none', js: () => '', wgsl: () => '' },
 
-  add: elementwise(2, 'x + y', { scalar: (x, y) => x! + y!, vjp: (_b, g) => [g, g], js: (x, y) => `(${x} + ${y})`, wgsl: (x, y) => `(${x} + ${y})` }),
-  sub: elementwise(2, 'x - y', { scalar: (x, y) => x! - y!, vjp: (b, g) => [g, neg(b, g)], js: (x, y) => `(${x} - ${y})`, wgsl: (x, y) => `(${x} - ${y})` }),
-  mul: elementwise(2, 'x * y', { scalar: (x, y) => x! * y!, vjp: (b, g, _o, [x, y]) => [mul(b, g, y!), mul(b, g, x!)], js: (x, y) => `(${x} * ${y})`, wgsl: (x, y) => `(${x} * ${y})` }),
+  add: elementwise(2, 'x + y', { scalar: (x, y) => x! + y!, vjp: (_b, g) => [g, g], js: (x, y) => `(${x} + ${y})`, wgsl: (x, y) => `(${x} + ${y})`, wasm: wasmOp('f32x4.add') }),
+  sub: elementwise(2, 'x - y', { scalar: (x, y) => x! - y!, vjp: (b, g) => [g, neg(b, g)], js: (x, y) => `(${x} - ${y})`, wgsl: (x, y) => `(${x} - ${y})`, wasm: wasmOp('f32x4.sub') }),
+  mul: elementwise(2, 'x * y', { scalar: (x, y) => x! * y!, vjp: (b, g, _o, [x, y]) => [mul(b, g, y!), mul(b, g, x!)], js: (x, y) => `(${x} * ${y})`, wgsl: (x, y) => `(${x} * ${y})`, wasm: wasmOp('f32x4.mul') }),
   div: elementwise(2, 'x / y', {
     scalar: (x, y) => x! / y!,
     // d(x/y) = dx/y - dy*out/y
     vjp: (b, g, out, [, y]) => [div(b, g, y!), neg(b, div(b, mul(b, g, out), y!))],
     js: (x, y) => `(${x} / ${y})`,
     wgsl: (x, y) => `(${x} / ${y})`,
+    wasm: wasmOp('f32x4.div'),
   }),
-  neg: elementwise(1, '-x', { scalar: (x) => -x!, vjp: (b, g) => [neg(b, g)], js: (x) => `(-${x})`, wgsl: (x) => `(-${x})` }),
+  neg: elementwise(1, '-x', { scalar: (x) => -x!, vjp: (b, g) => [neg(b, g)], js: (x) => `(-${x})`, wgsl: (x) => `(-${x})`, wasm: wasmOp('f32x4.neg') }),
   sigmoid: elementwise(1, '1 / (1 + exp(-x)), evaluated without overflow', {
     scalar: (x) => sigmoid(x!),
     vjp: (b, g, out) => [mul(b, g, mul(b, out, sub(b, b.constant(1), out)))],
     js: (x) => `sigmoid(${x})`,
     wgsl: (x) => `sigmoid(${x})`,
+    wasm: wasmCall('sigmoid4'),
   }),
   tanh: elementwise(1, 'hyperbolic tangent', {
     scalar: (x) => Math.tanh(x!),
     vjp: (b, g, out) => [mul(b, g, sub(b, b.constant(1), mul(b, out, out)))],
     js: (x) => `Math.tanh(${x})`,
     wgsl: (x) => `tanh_safe(${x})`,
+    wasm: wasmCall('tanh4'),
   }),
   relu: elementwise(1, 'max(x, 0)', {
     // Math.max propagates NaN, as the JS emitter does; `x > 0 ? x : 0` would turn a NaN into a finite 0.
@@ -95,21 +105,24 @@ export const ops: Readonly<Record<string, OpDef>> = {
     vjp: (b, g, _o, [x]) => [mul(b, g, b.op('step', [x!]))],
     js: (x) => `Math.max(${x}, 0)`,
     wgsl: (x) => `max(${x}, 0.0)`,
+    wasm: (x) => `(f32x4.max ${x} ${lanes('0')})`,
   }),
-  exp: elementwise(1, 'e^x', { scalar: (x) => Math.exp(x!), vjp: (b, g, out) => [mul(b, g, out)], js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})` }),
-  log: elementwise(1, 'natural logarithm', { scalar: (x) => Math.log(x!), vjp: (b, g, _o, [x]) => [div(b, g, x!)], js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})` }),
+  exp: elementwise(1, 'e^x', { scalar: (x) => Math.exp(x!), vjp: (b, g, out) => [mul(b, g, out)], js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})`, wasm: wasmCall('exp4') }),
+  log: elementwise(1, 'natural logarithm', { scalar: (x) => Math.log(x!), vjp: (b, g, _o, [x]) => [div(b, g, x!)], js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})`, wasm: wasmCall('log4') }),
   sqrt: elementwise(1, 'square root', {
     scalar: (x) => Math.sqrt(x!),
     vjp: (b, g, out) => [div(b, mul(b, g, b.constant(0.5)), out)],
     js: (x) => `Math.sqrt(${x})`,
     wgsl: (x) => `sqrt(${x})`,
+    wasm: wasmOp('f32x4.sqrt'),
   }),
-  abs: elementwise(1, '|x|', { scalar: (x) => Math.abs(x!), vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sign', [x!]))], js: (x) => `Math.abs(${x})`, wgsl: (x) => `abs(${x})` }),
+  abs: elementwise(1, '|x|', { scalar: (x) => Math.abs(x!), vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sign', [x!]))], js: (x) => `Math.abs(${x})`, wgsl: (x) => `abs(${x})`, wasm: wasmOp('f32x4.abs') }),
   softplus: elementwise(1, 'log(1 + e^x), evaluated without overflow', {
     scalar: (x) => softplus(x!),
     vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sigmoid', [x!]))],
     js: (x) => `softplus(${x})`,
     wgsl: (x) => `softplus(${x})`,
+    wasm: wasmCall('softplus4'),
   }),
   // At a tie the whole gradient goes to y, so the two partials always sum to g.
   min: elementwise(2, 'smaller of x and y', {
@@ -120,6 +133,7 @@ export const ops: Readonly<Record<string, OpDef>> = {
     },
     js: (x, y) => `Math.min(${x}, ${y})`,
     wgsl: (x, y) => `min(${x}, ${y})`,
+    wasm: wasmOp('f32x4.min'),
   }),
   max: elementwise(2, 'larger of x and y', {
     scalar: (x, y) => Math.max(x!, y!),
@@ -129,14 +143,16 @@ export const ops: Readonly<Record<string, OpDef>> = {
     },
     js: (x, y) => `Math.max(${x}, ${y})`,
     wgsl: (x, y) => `max(${x}, ${y})`,
+    wasm: wasmOp('f32x4.max'),
   }),
   step: elementwise(1, '1 where x > 0, else 0 (derivative of relu)', {
     scalar: (x) => step(x!),
     vjp: 'none',
     js: (x) => `Math.sign(Math.max(${x}, 0))`,
     wgsl: (x) => `select(0.0, 1.0, ${x} > 0.0)`,
+    wasm: (x) => `(f32x4.min (v128.and (f32x4.gt ${x} ${lanes('0')}) ${lanes('1')}) (f32x4.max ${x} ${lanes('inf')}))`,
   }),
-  sign: elementwise(1, '-1, 0 or 1 (derivative of abs)', { scalar: (x) => Math.sign(x!), vjp: 'none', js: (x) => `Math.sign(${x})`, wgsl: (x) => `sign(${x})` }),
+  sign: elementwise(1, '-1, 0 or 1 (derivative of abs)', { scalar: (x) => Math.sign(x!), vjp: 'none', js: (x) => `Math.sign(${x})`, wgsl: (x) => `sign(${x})`, wasm: (x) => `(v128.bitselect (v128.or (v128.and (f32x4.gt ${x} ${lanes('0')}) ${lanes('1')}) (v128.and (f32x4.lt ${x} ${lanes('0')}) ${lanes('-1')})) ${x} (v128.or (f32x4.gt ${x} ${lanes('0')}) (f32x4.lt ${x} ${lanes('0')})))` }),
 
   matvec: {
     kind: 'structural',

@@ -4,6 +4,12 @@ import { CellforgeError } from '../ir/errors.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from './backend.js';
 import { jsBackend } from './js/backend.js';
 import { referenceBackend } from './reference/backend.js';
+import { wasmSimdAvailable } from '../compiler/codegen/wasm/assemble.js';
+
+export interface BackendOptions {
+  /** wasm: worker threads for the large products (default: the number of cores; 1: none). */
+  readonly threads?: number;
+}
 
 export type BackendName = 'reference' | 'js' | 'wasm' | 'webgpu' | 'auto';
 export const backendNames: readonly BackendName[] = ['reference', 'js', 'wasm', 'webgpu', 'auto'];
@@ -40,17 +46,25 @@ async function webgpu(cell: CompiledCell): Promise<SequenceBackend> {
   return webgpuBackend(cell, result.device);
 }
 
+async function wasm(cell: CompiledCell, options: BackendOptions): Promise<SequenceBackend> {
+  if (!wasmSimdAvailable()) throw new CellforgeError('backend wasm: this JavaScript engine has no WebAssembly SIMD128 or no SharedArrayBuffer', undefined, 'use backend js');
+  const { wasmBackend } = await import('./wasm/backend.js');
+  return wasmBackend(cell, options);
+}
+
 /**
- * `auto`: webgpu on a hardware adapter, else js. A software adapter (Mesa's llvmpipe/lavapipe, SwiftShader)
- * runs WGSL on the CPU far slower than the js kernels, so it is only used when asked for by name.
+ * `auto`: webgpu on a hardware adapter, else wasm (SIMD128), else js. A software adapter (Mesa's
+ * llvmpipe/lavapipe, SwiftShader) runs WGSL on the CPU far slower than the CPU kernels, so it is only used
+ * when asked for by name.
  */
-async function auto(cell: CompiledCell): Promise<SequenceBackend> {
+async function auto(cell: CompiledCell, options: BackendOptions): Promise<SequenceBackend> {
   const result = await gpuDevice();
   if (result.device && !/fallback adapter|llvmpipe|swiftshader/i.test(result.adapterInfo)) return webgpu(cell);
+  if (wasmSimdAvailable()) return wasm(cell, options);
   return jsBackend(cell);
 }
 
-export function createBackend(name: BackendName, cell: CompiledCell): SequenceBackend {
+export function createBackend(name: BackendName, cell: CompiledCell, options: BackendOptions = {}): SequenceBackend {
   switch (name) {
     case 'reference':
       return referenceBackend(cell);
@@ -59,9 +73,9 @@ export function createBackend(name: BackendName, cell: CompiledCell): SequenceBa
     case 'webgpu':
       return deferredBackend('webgpu', () => webgpu(cell));
     case 'auto':
-      return deferredBackend('auto', () => auto(cell));
+      return deferredBackend('auto', () => auto(cell, options));
     case 'wasm':
-      throw new CellforgeError(`backend 'wasm' is not available in this version of cellforge`, undefined, 'available backends: reference, js, webgpu, auto');
+      return deferredBackend('wasm', () => wasm(cell, options));
     default:
       throw new CellforgeError(`unknown backend '${String(name)}'`, undefined, `backends: ${backendNames.join(', ')}`);
   }

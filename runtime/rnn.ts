@@ -25,6 +25,8 @@ export interface RNNOptions {
   /** Input and output are [B, T, ·] instead of [T, B, ·]. */
   readonly batchFirst?: boolean;
   readonly backend?: BackendName;
+  /** Backend wasm: worker threads for the large matrix products (default: the number of cores; 1: none). */
+  readonly threads?: number;
   /** Seed of parameter initialisation and dropout masks. */
   readonly seed?: number;
   /** Truncated BPTT: gradients flow back at most this many steps. */
@@ -102,7 +104,7 @@ export class RNN {
       for (let d = 0; d < this.config.directions; d++) layerDirs.push({ layer, reverse: d === 1, dims: layerDims(this.config, layer) });
     }
     this.store = new ParamStore(this.cell.params, layerDirs, this.seed);
-    this.backend = createBackend(options.backend ?? 'auto', this.cell);
+    this.backend = createBackend(options.backend ?? 'auto', this.cell, options.threads !== undefined ? { threads: options.threads } : {});
   }
 
   /** Features per step of the output. */

@@ -26,6 +26,11 @@ export interface Dialect {
   readonly number: (v: number) => string;
   /** The op table's scalar emitter for this language. */
   readonly emitter: (op: string) => ((...a: string[]) => string) | undefined;
+  /** How a declared local is read (default: its name). */
+  readonly local?: (name: string) => string;
+  /** How a stored element is read and written (default: `array[index]`). */
+  readonly read?: (array: string, index: string) => string;
+  readonly write?: (array: string, index: string, value: string) => string;
 }
 
 export const jsDialect: Dialect = {
@@ -49,13 +54,16 @@ export function phaseBody(plan: StepPlan, p: number, dims: Dims, storage: Storag
   const perB: string[] = []; // statements once per example (scalars)
   const perJ: string[] = []; // statements in the j loop
   const done = new Set<string>();
+  const local = dialect.local ?? ((name: string) => name);
+  const load = dialect.read ?? ((array: string, index: string) => `${array}[${index}]`);
+  const store = dialect.write ?? ((array: string, index: string, value: string) => `${array}[${index}] = ${value};`);
 
   const read = (id: number, c: number): string => {
     const n = nodes[id]!;
     if (n.op === 'const') return dialect.number(n.attrs.value as number);
     if (plan.role[id] !== 'fused' || plan.phase[id]! < p) {
       const s = storage(n);
-      return `${s.array}[${s.index(n.shape.length === 0 ? 0 : c)}]`;
+      return load(s.array, s.index(n.shape.length === 0 ? 0 : c));
     }
     return compute(id, c);
   };
@@ -64,11 +72,11 @@ export function phaseBody(plan: StepPlan, p: number, dims: Dims, storage: Storag
     const n = nodes[id]!;
     const scalar = n.shape.length === 0;
     const key = scalar ? `s${id}` : `v${id}_${c}`;
-    if (done.has(key)) return key;
+    if (done.has(key)) return local(key);
     const expr = expression(n, c);
     (scalar ? perB : perJ).push(dialect.declare(key, expr));
     done.add(key);
-    return key;
+    return local(key);
   };
 
   const expression = (n: Node, c: number): string => {
@@ -100,8 +108,8 @@ export function phaseBody(plan: StepPlan, p: number, dims: Dims, storage: Storag
     if (!plan.materialized.has(id)) continue;
     const n = nodes[id]!;
     const s = storage(n);
-    if (n.shape.length === 0) perB.push(`${s.array}[${s.index(0)}] = ${compute(id, 0)};`);
-    else for (let c = 0; c < blocks(n); c++) stores.push(`${s.array}[${s.index(c)}] = ${compute(id, c)};`);
+    if (n.shape.length === 0) perB.push(store(s.array, s.index(0), compute(id, 0)));
+    else for (let c = 0; c < blocks(n); c++) stores.push(store(s.array, s.index(c), compute(id, c)));
   }
   return { reductions, perB, perJ, stores };
 }

@@ -3,28 +3,29 @@
 import v8 from 'node:v8';
 import { CellforgeError } from '../../../ir/errors.js';
 
-type Wabt = Awaited<ReturnType<typeof import('wabt').default>>;
+type Wabt = Awaited<ReturnType<typeof import('wabt')>>;
 
 const FEATURES = { simd: true, relaxed_simd: true, threads: true, bulk_memory: true, mutable_globals: true, sat_float_to_int: true };
 
 let wabt: Promise<Wabt> | undefined;
 
 function loadWabt(): Promise<Wabt> {
-  wabt ??= import('wabt').then((m) => m.default());
+  wabt ??= import('wabt').then((m) => (m.default as unknown as () => Promise<Wabt>)());
   return wabt;
 }
 
 /** Assemble and validate one module; an invalid module is a compiler bug, reported with wabt's message. */
-export async function assembleWat(text: string, name = 'cellforge.wat'): Promise<Uint8Array> {
+export async function assembleWat(text: string, name = 'cellforge.wat'): Promise<Uint8Array<ArrayBuffer>> {
   relaxedSimd(); // enables the instructions in engines that have them behind a flag
   const w = await loadWabt();
   let module: ReturnType<Wabt['parseWat']> | undefined;
   try {
     module = w.parseWat(name, text, FEATURES);
-    module.validate(FEATURES);
-    const { buffer } = module.toBinary({ log: false, write_debug_names: true });
-    if (!WebAssembly.validate(buffer)) throw new Error('the engine rejected a module wabt accepted');
-    return buffer;
+    // The typings say validate() takes no features; wabt's JS does take them (and needs them for SIMD).
+    (module.validate as (features: typeof FEATURES) => void)(FEATURES);
+    const bytes = new Uint8Array(module.toBinary({ log: false, write_debug_names: true }).buffer);
+    if (!WebAssembly.validate(bytes)) throw new Error('the engine rejected a module wabt accepted');
+    return bytes;
   } catch (e) {
     throw new CellforgeError(`internal error: cellforge generated an invalid WebAssembly module ${name}: ${(e as Error).message}`, undefined, 'please report this with the cell source');
   } finally {

@@ -1,0 +1,279 @@
+// The WebAssembly module of one (cell, X, H): the forward and backward time loops with their per-step products
+// and fused loops, plus what the runtime runs around them (the hoisted input products before the forward loop,
+// the weight and input gradients after the backward loop). Code is independent of B and T (see layout.ts).
+import type { CompiledCell } from '../../compile.js';
+import type { Graph, Node } from '../../../ir/graph.js';
+import { sizeOf, type Dims } from '../../../ir/shape.js';
+import { unsupported, type StepPlan } from '../../plan/step-plan.js';
+import { blocks } from '../js/fused.js';
+import { safeLabel } from '../js/names.js';
+import { element, Frame, load, overActiveUnits, phaseFunction, rowsOf, store, wasmFunction, type Row, type RowOf } from './fused.js';
+import { gemmWat } from './gemm.js';
+import { runLayout, type RunLayout } from './layout.js';
+import { mathWat } from './math.js';
+import { add, forLoop, get, i32, Locals, mul, set } from './wat.js';
+
+/** A product of the whole sequence, run by the runtime (possibly over threads): C (+)= A·B over T·B rows. */
+export type SequenceGemm =
+  /** Before the forward loop: f.HX = X · Wᵀ. */
+  | { readonly kind: 'hoisted'; readonly weight: string; readonly out: string; readonly N: number }
+  /** After the backward loop: target += gᵀ·v (gᵀ copied to `aT`, v packed into `bP`). */
+  | { readonly kind: 'outer'; readonly a: string; readonly M: number; readonly b: string; readonly N: number; readonly aT: string; readonly bP: string; readonly target: string }
+  /** After the backward loop: target += g·W (dx). */
+  | { readonly kind: 'matvec_t'; readonly g: string; readonly R: number; readonly K: number; readonly weight: string; readonly target: string };
+
+export interface WasmProgram {
+  readonly text: string;
+  readonly run: RunLayout;
+  readonly hoisted: readonly SequenceGemm[];
+  readonly deferred: readonly SequenceGemm[];
+}
+
+/** Per-step products at least this large (M·N·K) go to the thread pool when the run has one. */
+export const PARALLEL_STEP_MACS = 1 << 18;
+
+export function wasmProgram(cell: CompiledCell, dims: Dims, fma: boolean): WasmProgram {
+  const run = runLayout(cell, dims);
+  const { layout, forwardPlan, backwardPlan } = run;
+  const fwd = cell.graph;
+  const bw = cell.backward;
+  const states = cell.states;
+  const fRows = rowsOf(fwd, forwardPlan, dims, states, { state: (k) => ({ array: `S${k}`, byTime: false }) }, layout, 'f');
+  const bRows = rowsOf(bw.graph, backwardPlan, dims, states, { state: (k) => ({ array: `ST${k}`, byTime: true }), grad: (k) => `C${k}`, saved: (name) => `SV_${name}` }, layout, 'b');
+  const functions: string[] = [timesFunction(run)];
+  const fwdSteps = phases('fwd', forwardPlan, dims, fRows, run, functions);
+  functions.push(forwardCommit(cell, dims, run, fRows));
+  const bwdSteps = phases('bwd', backwardPlan, dims, bRows, run, functions);
+  const outputs = new Map(bw.graph.outputs.map((o) => [o.name, o.id]));
+  functions.push(backwardPrep(cell, dims, run), backwardCommit(cell, dims, run, bRows, outputs));
+  functions.push(forwardLoop(fwdSteps), backwardLoop(bwdSteps));
+
+  const hoisted: SequenceGemm[] = fwd.nodes
+    .filter((n) => forwardPlan.role[n.id] === 'hoisted')
+    .map((n) => ({ kind: 'hoisted', weight: `WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`, out: `f.HX${n.id}`, N: sizeOf(n.shape, dims) }));
+  const deferred = deferredGemms(cell, dims, backwardPlan, bRows, outputs);
+  const text = [
+    `;; ${safeLabel(cell.name)}: X=${dims.X} H=${dims.H}; f32x4 kernels, ${fma ? 'fused multiply-add (relaxed SIMD)' : 'multiply then add'}`,
+    `;; region k's byte address is the i32 at $L + 4k: ${layout.regions.map((r, k) => `${k} ${r.name}`).join(', ')}`,
+    `(module`,
+    `(import "env" "memory" (memory 1 65536 shared))`,
+    `;; C (+)= A·B on the thread pool (the runtime's): M N K a lda bp c ldc accumulate`,
+    `(import "env" "pgemm" (func $pgemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32)))`,
+    mathWat,
+    gemmWat(fma),
+    stepGemmFunction(),
+    ...functions,
+    `(export "gemm" (func $gemm))`,
+    `)`,
+  ].join('\n');
+  return { text, run, hoisted, deferred };
+}
+
+function paramIndex(graph: Graph, w: Node): number {
+  return graph.params.findIndex((p) => p.name === String(w.attrs.name));
+}
+
+const tableLoad = (run: RunLayout, region: string) => `(i32.load offset=${4 * run.layout.index(region)} ${get('L')})`;
+
+/** A per-step product: on this thread, or on the pool when asked for and large enough. */
+function stepGemmFunction(): string {
+  const names = ['M', 'N', 'K', 'a', 'lda', 'bp', 'c', 'ldc', 'acc'];
+  const args = names.map(get).join(' ');
+  return wasmFunction('step_gemm', [...names.map((n) => `(param $${n} i32)`), '(param $par i32)'], new Locals(), [
+    `(if (i32.and ${get('par')} (i32.ge_u ${mul(mul(get('M'), get('N')), get('K'))} ${i32(PARALLEL_STEP_MACS)}))`,
+    `  (then (call $pgemm ${args}))`,
+    `  (else (call $gemm ${args})))`,
+  ]);
+}
+
+/** TIME[b] = the time example b reads at step s (-1 past its length); returns how many are active. */
+function timesFunction(run: RunLayout): string {
+  const locals = new Locals();
+  for (const v of ['b', 'len', 't', 'active', 'LEN', 'TIME']) locals.add(v, 'i32');
+  const body = [
+    set('LEN', tableLoad(run, 'LEN')),
+    set('TIME', tableLoad(run, 'TIME')),
+    set('active', i32(0)),
+    ...forLoop('ex', 'b', i32(0), get('B'), [
+      set('len', `(i32.load ${add(get('LEN'), `(i32.shl ${get('b')} ${i32(2)})`)})`),
+      set('t', `(select (select (i32.sub (i32.sub ${get('len')} ${i32(1)}) ${get('s')}) ${get('s')} ${get('rev')}) ${i32(-1)} (i32.lt_s ${get('s')} ${get('len')}))`),
+      `(i32.store ${add(get('TIME'), `(i32.shl ${get('b')} ${i32(2)})`)} ${get('t')})`,
+      set('active', add(get('active'), `(i32.ge_s ${get('t')} ${i32(0)})`)),
+    ]),
+    get('active'),
+  ];
+  return wasmFunction('times', ['(param $L i32)', '(param $B i32)', '(param $s i32)', '(param $rev i32)', '(result i32)'], locals, body);
+}
+
+/** Per phase: its products (calls), then its fused loop (a function). Returns the statements of one step. */
+function phases(tag: string, plan: StepPlan, dims: Dims, rowOf: RowOf, run: RunLayout, functions: string[]): string[] {
+  const graph = plan.graph;
+  const step: string[] = [];
+  for (let p = 1; p < plan.phaseCount; p++) {
+    for (const n of graph.nodes) {
+      if (plan.role[n.id] !== 'gemm' || plan.phase[n.id] !== p) continue;
+      const [w, v] = n.args.map((a) => graph.nodes[a]!) as [Node, Node];
+      if (w.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
+      const operand = rowOf(v);
+      if (operand.kind !== 'example') throw unsupported(graph, n, 'a matrix product of a value that is not per-example');
+      const R = sizeOf([w.shape[0]!], dims);
+      const K = sizeOf([w.shape[1]!], dims);
+      const i = paramIndex(graph, w);
+      const [a, c] = [tableLoad(run, operand.region), tableLoad(run, rowOf(n).region)];
+      // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT).
+      const call = n.op === 'matvec' ? [get('B'), i32(R), i32(K), a, i32(K), tableLoad(run, `WN${i}`), c, i32(R)] : [get('B'), i32(K), i32(R), a, i32(R), tableLoad(run, `WT${i}`), c, i32(K)];
+      step.push(`(call $step_gemm ${call.join(' ')} ${i32(0)} ${get('par')})`);
+    }
+    const fn = phaseFunction(`${tag}_phase${p}`, plan, p, dims, rowOf, run.layout);
+    if (fn) {
+      functions.push(fn);
+      step.push(`(call $${tag}_phase${p} ${get('L')} ${get('B')})`);
+    }
+  }
+  return step;
+}
+
+const exampleRow = (region: string, size: number): Row => ({ region, kind: 'example', size });
+const timeRow = (region: string, size: number): Row => ({ region, kind: 'time', size });
+
+/** Per active example: the tape keeps each state as it was before the step; states, output and saved products. */
+function forwardCommit(cell: CompiledCell, dims: Dims, run: RunLayout, rowOf: RowOf): string {
+  const { H } = dims;
+  const graph = cell.graph;
+  const frame = new Frame(run.layout);
+  const savedGemms = cell.backward.saved.filter((s) => run.forwardPlan.role[s.id] === 'gemm');
+  const perUnit = (fl: 'vector' | 'tail') => {
+    const lines: string[] = [];
+    graph.outputs.forEach((o, k) => lines.push(set(frame.locals.add(`n${k}`, 'v128'), load(element(frame, rowOf(graph.nodes[o.id]!), 0, H), fl))));
+    const keep: string[] = [];
+    graph.outputs.forEach((_, k) => keep.push(store(element(frame, timeRow(`ST${k}`, H), 0, H), fl, load(element(frame, exampleRow(`S${k}`, H), 0, H), fl))));
+    for (const s of savedGemms) {
+      const R = sizeOf(s.shape, dims);
+      for (let c = 0; c < R / H; c++) keep.push(store(element(frame, timeRow(`SV_${s.name}`, R), c, H), fl, load(element(frame, exampleRow(`f.M${s.id}`, R), c, H), fl)));
+    }
+    lines.push(`(if ${get('keep')} (then ${keep.join(' ')}))`);
+    graph.outputs.forEach((_, k) => lines.push(store(element(frame, exampleRow(`S${k}`, H), 0, H), fl, get(`n${k}`))));
+    lines.push(store(element(frame, timeRow('OUT', H), 0, H), fl, get('n0')));
+    return lines;
+  };
+  const body = overActiveUnits(frame, H, () => [], perUnit);
+  return wasmFunction('fwd_commit', ['(param $L i32)', '(param $B i32)', '(param $keep i32)'], frame.locals, body);
+}
+
+/** Truncated BPTT cuts an example's cotangents at the start of its k-step chunks; then C0 += dL/dout_t. */
+function backwardPrep(cell: CompiledCell, dims: Dims, run: RunLayout): string {
+  const { H } = dims;
+  const frame = new Frame(run.layout);
+  const len = frame.base('LEN');
+  const zero = `(v128.const i32x4 0 0 0 0)`;
+  const cut = `(i32.and (i32.and (i32.gt_s ${get('truncate')} ${i32(0)}) (i32.eqz (i32.rem_s (i32.add ${get('s')} ${i32(1)}) (select ${get('truncate')} ${i32(1)} ${get('truncate')})))) (i32.lt_s (i32.add ${get('s')} ${i32(1)}) (i32.load ${add(get(len), `(i32.shl ${get('b')} ${i32(2)})`)})))`;
+  const perUnit = (fl: 'vector' | 'tail') => {
+    const c0 = element(frame, exampleRow('C0', H), 0, H);
+    const zeros = cell.states.map((_, k) => store(element(frame, exampleRow(`C${k}`, H), 0, H), fl, zero));
+    return [`(if ${get('cut')} (then ${zeros.join(' ')}))`, store(c0, fl, `(f32x4.add ${load(c0, fl)} ${load(element(frame, timeRow('GOUT', H), 0, H), fl)})`)];
+  };
+  frame.locals.add('cut', 'i32');
+  const body = overActiveUnits(frame, H, () => [set('cut', cut)], perUnit);
+  return wasmFunction('bwd_prep', ['(param $L i32)', '(param $B i32)', '(param $s i32)', '(param $truncate i32)'], frame.locals, body);
+}
+
+/** Per active example: parameter gradients that are vectors (biases) and per-time copies, then the new cotangents. */
+function backwardCommit(cell: CompiledCell, dims: Dims, run: RunLayout, rowOf: RowOf, outputs: Map<string, number>): string {
+  const { H } = dims;
+  const graph = cell.backward.graph;
+  const plan = run.backwardPlan;
+  const frame = new Frame(run.layout);
+  const scalarGrads: string[] = [];
+  const perUnit = (fl: 'vector' | 'tail') => {
+    const lines: string[] = [];
+    // Copies first: they may read a grad leaf C_k that the state writes below replace.
+    cell.params.forEach((p, i) => {
+      const n = graph.nodes[outputs.get(`d.${p.name}`)!]!;
+      if (plan.role[n.id] === 'deferred') return;
+      const size = sizeOf(p.shape, dims);
+      if (n.shape.length === 0) {
+        if (fl === 'vector' || H < 4) {
+          const gp = frame.row({ region: `GP${i}`, kind: 'param', size });
+          const v = frame.row(rowOf(n));
+          scalarGrads.push(`(f32.store ${get(gp)} (f32.add (f32.load ${get(gp)}) (f32.load ${get(v)})))`);
+        }
+        return;
+      }
+      for (let c = 0; c < blocks(n); c++) {
+        const gp = element(frame, { region: `GP${i}`, kind: 'param', size }, c, H);
+        lines.push(store(gp, fl, `(f32x4.add ${load(gp, fl)} ${load(element(frame, rowOf(n), c, H), fl)})`));
+      }
+    });
+    for (const id of plan.perTime) {
+      const n = graph.nodes[id]!;
+      const size = sizeOf(n.shape, dims);
+      for (let c = 0; c < Math.max(1, blocks(n)); c++) lines.push(store(element(frame, timeRow(`b.PT${id}`, size), c, H), fl, load(element(frame, rowOf(n), c, H), fl)));
+    }
+    cell.states.forEach((st, k) => lines.push(set(frame.locals.add(`n${k}`, 'v128'), load(element(frame, rowOf(graph.nodes[outputs.get(`d.${st}`)!]!), 0, H), fl))));
+    cell.states.forEach((_, k) => lines.push(store(element(frame, exampleRow(`C${k}`, H), 0, H), fl, get(`n${k}`))));
+    return lines;
+  };
+  const body = overActiveUnits(frame, H, () => scalarGrads, perUnit);
+  return wasmFunction('bwd_commit', ['(param $L i32)', '(param $B i32)'], frame.locals, body);
+}
+
+function forwardLoop(step: readonly string[]): string {
+  const locals = new Locals();
+  locals.add('s', 'i32');
+  const body = forLoop('time', 's', i32(0), get('T'), [
+    `(br_if $time_done (i32.eqz (call $times ${get('L')} ${get('B')} ${get('s')} ${get('rev')})))`,
+    ...step,
+    `(call $fwd_commit ${get('L')} ${get('B')} ${get('keep')})`,
+  ]);
+  const params = ['L', 'T', 'B', 'rev', 'keep', 'par'].map((p) => `(param $${p} i32)`);
+  return wasmFunction('forward', params, locals, body).replace('(func $forward', '(func $forward (export "forward")');
+}
+
+function backwardLoop(step: readonly string[]): string {
+  const locals = new Locals();
+  locals.add('s', 'i32');
+  const body = [
+    set('s', `(i32.sub ${get('T')} ${i32(1)})`),
+    `(block $time_done (loop $time`,
+    `  (br_if $time_done (i32.lt_s ${get('s')} ${i32(0)}))`,
+    `  (if (call $times ${get('L')} ${get('B')} ${get('s')} ${get('rev')}) (then`,
+    `    (call $bwd_prep ${get('L')} ${get('B')} ${get('s')} ${get('truncate')})`,
+    ...step.map((l) => `    ${l}`),
+    `    (call $bwd_commit ${get('L')} ${get('B')})))`,
+    `  ${set('s', `(i32.sub ${get('s')} ${i32(1)})`)}`,
+    `  (br $time)))`,
+  ];
+  const params = ['L', 'T', 'B', 'rev', 'truncate', 'par'].map((p) => `(param $${p} i32)`);
+  return wasmFunction('backward', params, locals, body).replace('(func $backward', '(func $backward (export "backward")');
+}
+
+function deferredGemms(cell: CompiledCell, dims: Dims, plan: StepPlan, rowOf: RowOf, outputs: Map<string, number>): SequenceGemm[] {
+  const graph = plan.graph;
+  const out: SequenceGemm[] = [];
+  const byTime = (n: Node): string => {
+    if (n.op === 'input') return 'X';
+    if (plan.perTime.has(n.id)) return `b.PT${n.id}`;
+    const row = rowOf(n);
+    if (row.kind !== 'time') throw unsupported(graph, n, 'a weight gradient of a value not stored by time');
+    return row.region;
+  };
+  const accumulate = (id: number, target: string): void => {
+    const n = graph.nodes[id]!;
+    if (n.op === 'add') return n.args.forEach((a) => accumulate(a, target));
+    if (n.op === 'broadcast') return; // a zero gradient
+    const [a, b] = n.args.map((x) => graph.nodes[x]!) as [Node, Node];
+    if (n.op === 'outer') {
+      out.push({ kind: 'outer', a: byTime(a), M: sizeOf(a.shape, dims), b: byTime(b), N: sizeOf(b.shape, dims), aT: `e.A${n.id}`, bP: `e.B${n.id}`, target });
+    } else if (n.op === 'matvec_t') {
+      if (a.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
+      out.push({ kind: 'matvec_t', g: byTime(b), R: sizeOf([a.shape[0]!], dims), K: sizeOf([a.shape[1]!], dims), weight: `WT${paramIndex(graph, a)}`, target });
+    } else throw unsupported(graph, n, `op ${n.op} after the time loop`);
+  };
+  const dx = outputs.get(`d.${cell.ir.inputName}`)!;
+  if (plan.role[dx] === 'deferred') accumulate(dx, 'DX');
+  cell.params.forEach((p, i) => {
+    const id = outputs.get(`d.${p.name}`)!;
+    if (plan.role[id] === 'deferred') accumulate(id, `GP${i}`);
+  });
+  return out;
+}

@@ -1,0 +1,196 @@
+// The `wasm` backend: the compiler's WebAssembly SIMD module per (cell, X, H), tensors resident in one shared
+// memory for the whole sequence, and the products over all T·B rows optionally split over worker threads.
+import { guardDepth, type CompiledCell } from '../../compiler/compile.js';
+import { packB } from '../../compiler/codegen/wasm/gemm.js';
+import { wasmKernels, type WasmKernels } from '../../compiler/codegen/wasm/kernels.js';
+import { wasmProgram, type SequenceGemm } from '../../compiler/codegen/wasm/program.js';
+import { CellforgeError } from '../../ir/errors.js';
+import { sizeOf } from '../../ir/shape.js';
+import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
+import { defaultThreads, GemmPool } from './gemm-pool.js';
+import { sharedHeap } from './heap.js';
+
+interface Exports {
+  forward(L: number, T: number, B: number, rev: number, keep: number, par: number): void;
+  backward(L: number, T: number, B: number, rev: number, truncate: number, par: number): void;
+  gemm(M: number, N: number, K: number, a: number, lda: number, bp: number, c: number, ldc: number, acc: number): void;
+}
+
+type Gemm = Exports['gemm'];
+
+/** The pool the running call's large products go to (the module's `pgemm` import reads it). */
+let activePool: GemmPool | undefined;
+const instances = new WeakMap<WebAssembly.Module, Exports>();
+
+function instance(k: WasmKernels): Exports {
+  let ex = instances.get(k.module);
+  if (!ex) {
+    const self: { ex?: Exports } = {};
+    const pgemm: Gemm = (...a) => (activePool ? activePool.gemm(...a) : self.ex!.gemm(...a));
+    ex = new WebAssembly.Instance(k.module, { env: { memory: sharedHeap().memory, pgemm } }).exports as unknown as Exports;
+    self.ex = ex;
+    instances.set(k.module, ex);
+  }
+  return ex;
+}
+
+const pools = new Map<number, Promise<GemmPool>>();
+
+function poolOf(threads: number): Promise<GemmPool> {
+  const known = pools.get(threads);
+  if (known) return known;
+  const p = GemmPool.create(sharedHeap().memory, threads);
+  pools.set(threads, p);
+  return p;
+}
+
+interface WasmTape {
+  readonly at: number;
+  readonly bytes: number;
+  readonly offsets: readonly number[];
+  readonly kernels: WasmKernels;
+  readonly generation: number;
+}
+
+export interface WasmOptions {
+  /** Worker threads for the large products (default: the number of cores); 1 runs everything on the caller's thread. */
+  readonly threads?: number;
+}
+
+export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): SequenceBackend {
+  // Generate eagerly for error reporting: an unsupported cell fails at construction, not mid-training.
+  guardDepth(cell.file, () => wasmProgram(cell, { X: 1, H: 1 }, false));
+  const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  const heap = sharedHeap();
+  const outstanding = new Set<WasmTape>();
+  let generation = 0;
+
+  const release = (tape: WasmTape) => {
+    if (outstanding.delete(tape)) heap.release(tape.at, tape.bytes);
+  };
+
+  /** Views of the run's regions (made after any allocation: growing the memory replaces its buffer). */
+  const views = (tape: WasmTape) => {
+    const { layout } = tape.kernels.program.run;
+    const f32 = new Float32Array(heap.memory.buffer);
+    const address = (name: string) => tape.at + tape.offsets[layout.index(name)]!;
+    const region = (name: string, length: number) => f32.subarray(address(name) / 4, address(name) / 4 + length);
+    return { f32, address, region };
+  };
+
+  /** Products over every row of the sequence, on the pool when it has threads to give. */
+  const gemmFor = async (k: WasmKernels, rows: number): Promise<Gemm> => {
+    const ex = instance(k);
+    if (threads === 1 || rows < 64) return ex.gemm;
+    const pool = await poolOf(threads);
+    return (...a) => pool.gemm(...a);
+  };
+
+  const runPool = async (): Promise<number> => {
+    if (threads === 1) return 0;
+    activePool = await poolOf(threads);
+    return 1;
+  };
+
+  return {
+    name: 'wasm',
+    async forwardDirection(run: DirectionRun): Promise<DirectionResult> {
+      const { steps: T, batch: B, dims } = run;
+      const { X, H } = dims;
+      const k = await wasmKernels(cell, dims);
+      const ex = instance(k);
+      const { layout } = k.program.run;
+      const { offsets, bytes } = layout.place(B, T);
+      const at = heap.alloc(bytes);
+      const tape: WasmTape = { at, bytes, offsets, kernels: k, generation };
+      outstanding.add(tape);
+      try {
+        const { f32, address, region } = views(tape);
+        new Int32Array(heap.memory.buffer, at, offsets.length).set(offsets.map((o) => o + at));
+        new Int32Array(heap.memory.buffer, address('LEN'), B).set(run.lengths);
+        region('X', T * B * X).set(run.input);
+        cell.params.forEach((p, i) => {
+          const w = run.params.get(p.name)!;
+          region(`P${i}`, w.length).set(w);
+          if (p.shape.length !== 2) return;
+          const [R, K] = [sizeOf([p.shape[0]!], dims), sizeOf([p.shape[1]!], dims)];
+          if (layout.has(`WN${i}`)) packB(f32, address(`WN${i}`) / 4, w, 0, K, R, 1, K);
+          if (layout.has(`WT${i}`)) packB(f32, address(`WT${i}`) / 4, w, 0, R, K, K, 1);
+        });
+        cell.states.forEach((_, s) => region(`S${s}`, B * H).set(run.initial[s]!));
+        region('OUT', T * B * H).fill(0);
+        const gemm = await gemmFor(k, T * B);
+        for (const g of k.program.hoisted) if (g.kind === 'hoisted') gemm(T * B, g.N, X, address('X'), X, address(g.weight), address(g.out), g.N, 0);
+        const par = await runPool();
+        try {
+          ex.forward(at, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, par);
+        } finally {
+          activePool = undefined;
+        }
+        const output = Float64Array.from(region('OUT', T * B * H));
+        const final = cell.states.map((_, s) => Float64Array.from(region(`S${s}`, B * H)));
+        return { output, final, tape };
+      } finally {
+        if (!run.training) release(tape);
+      }
+    },
+
+    async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): Promise<DirectionGrads> {
+      const tape = result.tape as WasmTape;
+      if (!outstanding.has(tape)) {
+        throw new CellforgeError(
+          tape.generation === generation ? 'backward called for a forward pass run in evaluation mode (its tape was not kept)' : 'backward called for a forward pass that a later forward pass replaced: its tape is gone',
+          undefined,
+          'call backward after the forward pass it differentiates, before the next forward',
+        );
+      }
+      const { steps: T, batch: B, dims } = run;
+      const { X, H } = dims;
+      const k = tape.kernels;
+      const ex = instance(k);
+      const { address, region } = views(tape);
+      region('GOUT', T * B * H).set(gradOutput);
+      cell.states.forEach((_, s) => region(`C${s}`, B * H).set(gradFinal[s]!));
+      cell.params.forEach((p, i) => region(`GP${i}`, sizeOf(p.shape, dims)).fill(0));
+      region('DX', T * B * X).fill(0);
+      const { backwardPlan } = k.program.run;
+      for (const id of backwardPlan.perTime) region(`b.PT${id}`, T * B * sizeOf(backwardPlan.graph.nodes[id]!.shape, dims)).fill(0);
+      const par = await runPool();
+      try {
+        ex.backward(tape.at, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, par);
+      } finally {
+        activePool = undefined;
+      }
+      const gemm = await gemmFor(k, T * B);
+      for (const g of k.program.deferred) deferredProduct(g, T * B, gemm, views(tape));
+      return {
+        dInput: Float64Array.from(region('DX', T * B * X)),
+        dInitial: cell.states.map((_, s) => Float64Array.from(region(`C${s}`, B * H))),
+        grads: new Map(cell.params.map((p, i) => [p.name, Float64Array.from(region(`GP${i}`, sizeOf(p.shape, dims)))])),
+      };
+    },
+
+    beginSequence() {
+      generation++;
+      for (const tape of [...outstanding]) release(tape);
+    },
+
+    dispose() {
+      for (const tape of [...outstanding]) release(tape);
+    },
+  };
+}
+
+/** One weight or input gradient over all rows: gᵀ·v (after copying gᵀ and packing v) or g·W. */
+function deferredProduct(g: SequenceGemm, rows: number, gemm: Gemm, v: { f32: Float32Array; address: (name: string) => number }): void {
+  const { f32, address } = v;
+  if (g.kind === 'outer') {
+    const a = address(g.a) / 4;
+    const aT = address(g.aT) / 4;
+    for (let r = 0; r < rows; r++) for (let m = 0; m < g.M; m++) f32[aT + m * rows + r] = f32[a + r * g.M + m]!;
+    packB(f32, address(g.bP) / 4, f32, address(g.b) / 4, rows, g.N, g.N, 1);
+    gemm(g.M, g.N, rows, address(g.aT), rows, address(g.bP), address(g.target), g.N, 1);
+  } else if (g.kind === 'matvec_t') {
+    gemm(rows, g.K, g.R, address(g.g), g.R, address(g.weight), address(g.target), g.K, 1);
+  }
+}

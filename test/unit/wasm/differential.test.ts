@@ -1,0 +1,22 @@
+// The wasm backend against the float64 reference: the shared backend suite, plus what only wasm has
+// (vector loops with and without a tail, per-step products on the thread pool, random cells).
+import { describe, expect, it } from 'vitest';
+import { builtinCell, compileCell } from '../../../index.js';
+import { backendSuite } from '../../helpers/backend-suite.js';
+import { above, differential, type DiffConfig } from '../../helpers/differential.js';
+
+backendSuite('wasm');
+
+const TOL = 1e-4;
+
+describe('wasm vs reference: vector widths and threads', () => {
+  const configs: Record<string, DiffConfig> = {
+    'H=8 (vectors only), X=12': { steps: 6, batch: 4, inputSize: 12, hiddenSize: 8, lengths: [6, 1, 3, 5], bidirectional: true, initialStates: true },
+    'H=3 (tail only), B=1': { steps: 5, batch: 1, inputSize: 2, hiddenSize: 3 },
+    'H=21 (vectors and a tail), B=7, 2 layers': { steps: 7, batch: 7, inputSize: 9, hiddenSize: 21, numLayers: 2, lengths: [7, 7, 1, 2, 3, 6, 5] },
+  };
+  const cases = ['lstm', 'gru', 'lstm_layernorm', 'mgu'].flatMap((c) => Object.keys(configs).map((k) => [c, k] as const));
+  it.each(cases)('%s, %s', async (cell, label) => {
+    expect(above(await differential(builtinCell(cell), 'wasm', configs[label]!), TOL)).toEqual({});
+  });
+});

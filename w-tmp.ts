@@ -1,9 +1,12 @@
-import { builtinCell, RNN } from './index.js';
+import { builtinCell, RNN, tensor } from './index.js';
 const cell = builtinCell('lstm');
-const opts = { inputSize: 3, hiddenSize: 5, seed: 1 };
-const [T, B] = [4, 2];
-const x = { data: Float64Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i)), shape: [T, B, 3] };
-const a = await new RNN(cell, { ...opts, backend: 'wasm' }).forward(x);
-const r = await new RNN(cell, { ...opts, backend: 'reference' }).forward(x);
-console.log(Array.from(a.output.data.slice(0, 10)).map((v) => v.toFixed(5)).join(' '));
-console.log(Array.from(r.output.data.slice(0, 10)).map((v) => v.toFixed(5)).join(' '));
+const [T, B, X, H] = [512, 1, 32, 32];
+const rnn = new RNN(cell, { inputSize: X, hiddenSize: H, backend: 'wasm', threads: 1 }).eval();
+const x = tensor(Float32Array.from({ length: T * B * X }, (_, i) => Math.sin(i)), [T, B, X]);
+for (let i = 0; i < 50; i++) await rnn.forward(x);
+const t0 = performance.now();
+const N = 200;
+for (let i = 0; i < N; i++) await rnn.forward(x);
+console.log('rnn.forward', ((performance.now() - t0) / N).toFixed(3), 'ms');
+// time the wasm forward export alone
+const mod = await import('./runtime/wasm/backend.js');

@@ -174,7 +174,7 @@ async function main(): Promise<void> {
 
   // Contenders: cellforge backends first, then the peers. One that fails to load is n/a everywhere.
   const everyone: Contender[] = [
-    ...opts.backends.map(cellforgeContender),
+    ...opts.backends.flatMap((b) => (b === 'wasm' ? [cellforgeContender('wasm', 1), cellforgeContender('wasm')] : [cellforgeContender(b)])),
     ortContender(1),
     ortContender(2),
     tfjsContender('wasm'),

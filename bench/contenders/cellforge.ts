@@ -14,7 +14,8 @@ export const fastBackends: readonly CellforgeBackend[] = ['js', 'wasm', 'webgpu'
  */
 const referenceSizes = new Set(['S1']);
 
-export function cellforgeContender(backend: CellforgeBackend): Contender {
+/** `threads`: the wasm backend's worker threads (cf-wasm-1t: none; cf-wasm: the default, one per core). */
+export function cellforgeContender(backend: CellforgeBackend, threads?: number): Contender {
   let adapter: string | undefined;
   const submissions: Partial<Record<Mode, number>> = {};
   /** Runs `f` and records the queue submissions it made (GPU backends report them). */
@@ -25,7 +26,7 @@ export function cellforgeContender(backend: CellforgeBackend): Contender {
     if (before !== undefined && after !== undefined) submissions[mode] = after - before;
   };
   return {
-    name: `cf-${backend}`,
+    name: `cf-${backend}${threads !== undefined ? `-${threads}t` : ''}`,
     isCellforge: true,
     async init() {
       if (backend !== 'webgpu') return;
@@ -43,7 +44,8 @@ export function cellforgeContender(backend: CellforgeBackend): Contender {
     },
     describe: () => {
       const subs = Object.keys(submissions).length ? `; queue submissions per run: fwd ${submissions.fwd ?? '?'}, fwd+bwd ${submissions['fwd+bwd'] ?? '?'}` : '';
-      return `cellforge backend '${backend}'${adapter ? ` on ${adapter}` : ''} (library API: new RNN(builtinCell(cell), { backend }))${subs}`;
+      const threadNote = backend === 'wasm' ? (threads !== undefined ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ', one thread per core') : '';
+      return `cellforge backend '${backend}'${adapter ? ` on ${adapter}` : ''}${threadNote} (library API: new RNN(builtinCell(cell), { backend${threads !== undefined ? ', threads' : ''} }))${subs}`;
     },
     unsupported(c: Case) {
       if (backend === 'reference' && !referenceSizes.has(c.size)) return 'reference (float64 interpreter) runs S1 only';
@@ -53,7 +55,7 @@ export function cellforgeContender(backend: CellforgeBackend): Contender {
       const { c } = w;
       let rnn: RNN;
       try {
-        rnn = new RNN(builtinCell(c.cell), { inputSize: c.X, hiddenSize: c.H, backend });
+        rnn = new RNN(builtinCell(c.cell), { inputSize: c.X, hiddenSize: c.H, backend, ...(threads !== undefined ? { threads } : {}) });
       } catch (e) {
         throw new Skip(message(e));
       }

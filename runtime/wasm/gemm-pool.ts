@@ -5,8 +5,7 @@
 // counted itself done, so `gemm` is synchronous. The work is cut along whichever has more units: row tiles
 // (multiples of the kernel's row block, so every row runs the same kernel as without the pool and the result is
 // bit-identical) or column panels of 8 (a panel range is bp + p0·K·8·4 and c + p0·8·4 with a smaller N).
-// Products below SPLIT_WORK multiply-adds run on the calling thread only: waking a worker and waiting for it
-// costs tens of microseconds, more than such a product takes.
+// Products below SPLIT_WORK multiply-adds run on the calling thread only (see there).
 //
 // Control block (Int32Array over a SharedArrayBuffer): the job generation the workers wait on, the done count the
 // caller waits on, an error state, a stop flag, and one 9-int job per worker. A worker that throws (a trap on a
@@ -25,11 +24,15 @@ export function defaultThreads(): number {
 }
 
 /**
- * Smallest M·N·K (multiply-adds) split over threads. Measured on a 2-core Zen 4 VM (Node 20): a hand-off to a
- * worker and back costs ~15-60 µs, about 0.5-2.5 M multiply-adds at ~45 GFLOP/s; 2 threads broke even near
- * 2^20 (e.g. 64×128×128) and won clearly from 2^21 up.
+ * Smallest M·N·K (multiply-adds) split over threads: 2^22 (~150 µs on one thread at ~55 GFLOP/s). Measured on a
+ * 2-vCPU Zen 4 VM, Node 20, 2 threads, a series of products with 20 µs of other work between them: a hand-off
+ * to a polling worker and back costs ~1-2 µs, to a sleeping one ~10-60 µs (hundreds after idling for ms), and
+ * this VM's scheduler often runs the woken worker on the caller's CPU until it rebalances, so 2 threads lost
+ * below ~2^21 (1M: 0.5-0.85×), broke even at 2^22 (0.96-1.12×) and won from 2^24 (1.3-1.9×; 512³: 1.7-2.0×).
+ * Back to back with the worker kept on its own CPU they won from 2^19 (16×256×128: 1.8×), so on ordinary
+ * hardware a lower threshold (the `minSplitWork` option) may pay.
  */
-export const SPLIT_WORK = 1 << 21;
+export const SPLIT_WORK = 1 << 22;
 
 type GemmFn = (M: number, N: number, K: number, a: number, lda: number, bp: number, c: number, ldc: number, acc: number) => void;
 
@@ -41,7 +44,12 @@ const ERR_LEN = 4; // bytes of the error message
 const JOBS = 8; // 9 ints per worker from here
 const JOB_INTS = 9;
 const TEXT_BYTES = 1024;
-const SPIN_MS = Number(process.env.GEMM_SPIN_MS ?? 0.2); // how long a thread polls before it sleeps
+// Polling before sleeping. A futex wake-up costs ~10-60 µs here, so a short poll catches the next job of a burst
+// (per-step products) or the workers finishing at about the caller's time. Kept short on purpose: where the
+// kernel packs both threads onto one CPU (this VM's scheduler does), a polling thread holds the CPU the other
+// one needs, and every longer poll (0.1-2 ms tried) added its own length to each product.
+const SPIN_MS = 0.03; // a worker, after a job
+const WAIT_SPIN_MS = 0.02; // the caller, after its share
 
 const modules = new Map<boolean, Promise<WebAssembly.Module>>();
 
@@ -235,7 +243,7 @@ export class GemmPool {
     }
     // every worker counts itself done, even after a throw; a dead one sets ERR = 2 and wakes us
     const t0 = performance.now();
-    while (Atomics.load(ctl, DONE) < nw && performance.now() - t0 < SPIN_MS);
+    while (Atomics.load(ctl, DONE) < nw && performance.now() - t0 < WAIT_SPIN_MS);
     for (let d = Atomics.load(ctl, DONE); d < nw; d = Atomics.load(ctl, DONE)) {
       if (Atomics.load(ctl, ERR) === 2) {
         this.failure ??= 'GemmPool: a worker died during a product; the pool can no longer be used';

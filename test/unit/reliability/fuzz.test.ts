@@ -13,6 +13,7 @@ describe('differential fuzz: random cells and configurations against the referen
   it(`${RUNS} runs with seed ${SEED} (all forms)`, async () => {
     const { available } = await availableBackends();
     expect(available).toContain('js');
+    expect(available).toContain('wasm'); // Node 20+ has WebAssembly SIMD128 and SharedArrayBuffer
     const result = await fuzz({ runs: RUNS, seed: SEED, forms: 'all', backends: available });
     // On failure, the message is the shrunk counterexample: backend, results above tolerance, config, cell source.
     expect(result.message ?? '').toBe('');

@@ -20,13 +20,14 @@ const modelFlags: Record<string, FlagSpec> = {
   'num-layers': { type: 'string', value: 'N', help: 'stacked layers (default: as many as the weights hold)' },
   bidirectional: { type: 'boolean', help: 'run both directions (default: if the weights have _reverse entries)' },
   backend: { type: 'string', value: 'NAME', help: `${backendNames.join('|')} (default auto)` },
+  threads: { type: 'string', value: 'N', help: 'backend wasm: worker threads for the large matrix products (default: one per core)' },
   out: { type: 'string', value: 'DIR', help: 'directory for the output files (created if needed)' },
 };
 
 export const runSpec: CommandSpec = {
   name: 'run',
   summary: 'Run a cell forward over a sequence; writes DIR/output.npy, DIR/h_n.npy and, for cells with a cell state, DIR/c_n.npy.',
-  usage: 'cellforge run <cell> --weights W.safetensors --input X.npy [--h0 F] [--c0 F] [--lengths F] [--num-layers N] [--bidirectional] [--backend NAME] --out DIR',
+  usage: 'cellforge run <cell> --weights W.safetensors --input X.npy [--h0 F] [--c0 F] [--lengths F] [--num-layers N] [--bidirectional] [--backend NAME] [--threads N] --out DIR',
   positionals: ['cell'],
   flags: modelFlags,
 };
@@ -55,6 +56,7 @@ async function prepare(spec: CommandSpec, argv: readonly string[], io: CliIO, re
   const weightsPath = requiredFlag(p, spec, 'weights');
   const inputPath = requiredFlag(p, spec, 'input');
   const numLayers = intFlag(p, spec, 'num-layers');
+  const threads = intFlag(p, spec, 'threads');
   const files = readModelFiles(cell, {
     weights: weightsPath,
     input: inputPath,
@@ -65,7 +67,7 @@ async function prepare(spec: CommandSpec, argv: readonly string[], io: CliIO, re
     ...(p.flags.bidirectional === true ? { bidirectional: true } : {}),
   });
   const inputSize = files.input.shape[2]!;
-  const rnn = new RNN(cell, { inputSize, hiddenSize: files.hiddenSize, numLayers: files.numLayers, bidirectional: files.bidirectional, backend });
+  const rnn = new RNN(cell, { inputSize, hiddenSize: files.hiddenSize, numLayers: files.numLayers, bidirectional: files.bidirectional, backend, ...optional('threads', threads) });
   rnn.loadStateDict(files.weights, weightsPath);
   const result = await rnn.forward(files.input, {
     ...optional('h0', files.h0),

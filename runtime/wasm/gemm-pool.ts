@@ -123,6 +123,7 @@ export class GemmPool {
   private readonly text: Uint8Array;
   private failure: string | undefined;
   private disposed = false;
+  private splits = 0;
 
   private constructor(threads: number, fma: boolean, minSplitWork: number, local: GemmFn, workers: Worker[], ctl: Int32Array, text: Uint8Array) {
     this.threads = threads;
@@ -186,6 +187,11 @@ export class GemmPool {
     return pool;
   }
 
+  /** How many products this pool has split over its threads (the rest ran on the calling thread alone). */
+  get splitCount(): number {
+    return this.splits;
+  }
+
   /**
    * C[m,n] = (acc ? C[m,n] : 0) + Σ_k A[m,k]·B[k,n] for m < M, n < N, exactly like the module's $gemm (byte
    * addresses a, bp, c; strides lda, ldc in floats; B packed by packB). Returns when the whole product is done.
@@ -229,6 +235,7 @@ export class GemmPool {
       if (i === 0) mine = job;
       else ctl.set(job, JOBS + (i - 1) * JOB_INTS);
     }
+    this.splits++;
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, ERR_LEN, 0);
     if (Atomics.load(ctl, ERR) === 1) Atomics.store(ctl, ERR, 0); // a job error of an earlier call

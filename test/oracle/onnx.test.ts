@@ -91,10 +91,10 @@ interface Result {
   cN?: ArrayLike<number>;
 }
 
-async function runCellforge(kind: CellKind, c: Case): Promise<Result> {
+async function runCellforge(kind: CellKind, c: Case, backend: 'reference' | 'wasm'): Promise<Result> {
   const { cfg } = c;
   const rnn = new RNN(builtinCell(kind), {
-    inputSize: cfg.X, hiddenSize: cfg.H, numLayers: cfg.L, bidirectional: cfg.bidirectional, backend: 'reference',
+    inputSize: cfg.X, hiddenSize: cfg.H, numLayers: cfg.L, bidirectional: cfg.bidirectional, backend,
   });
   rnn.loadStateDict(Object.fromEntries(Object.entries(c.stateDict).map(([name, t]) => [name, tensor(t.data, t.shape)])));
   const D = cfg.bidirectional ? 2 : 1;
@@ -153,10 +153,11 @@ function padded(output: ArrayLike<number>, cfg: Config, features: number): numbe
   return out;
 }
 
-describe.each(cells)('%s agrees with onnxruntime', (kind) => {
+// The reference backend (float64) and the fastest CPU backend (wasm, float32 SIMD kernels).
+describe.each(cells.flatMap((kind) => (['reference', 'wasm'] as const).map((backend) => [kind, backend] as const)))('%s on %s agrees with onnxruntime', (kind, backend) => {
   it.each(configs)('$name', async (cfg) => {
     const c = makeCase(kind, cfg, 1000 * cells.indexOf(kind) + configs.indexOf(cfg) + 1);
-    const [mine, theirs] = await Promise.all([runCellforge(kind, c), runOrt(kind, c)]);
+    const [mine, theirs] = await Promise.all([runCellforge(kind, c, backend), runOrt(kind, c)]);
     if (cfg.lengths) {
       // Observed: onnxruntime 1.30 writes exact zeros to Y past sequence_lens (both directions, every layer),
       // as PyTorch's pad_packed_sequence does, so the whole output is compared below, padding included.
@@ -192,7 +193,7 @@ describe('cellforge run (CLI, in-process) agrees with onnxruntime', () => {
       const out = join(dir, 'out');
       const messages: string[] = [];
       const io = { out: (s: string) => void messages.push(s), err: (s: string) => void messages.push(s) };
-      const argv = ['run', 'lstm', '--weights', weights, '--input', input, '--h0', h0, '--c0', c0, '--lengths', lengths, '--backend', 'reference', '--out', out];
+      const argv = ['run', 'lstm', '--weights', weights, '--input', input, '--h0', h0, '--c0', c0, '--lengths', lengths, '--backend', 'wasm', '--threads', '2', '--out', out];
       expect(await main(argv, io), messages.join('')).toBe(0);
 
       const theirs = await runOrt('lstm', c);

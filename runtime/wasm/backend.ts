@@ -34,13 +34,15 @@ function instance(k: WasmKernels): Exports {
   return ex;
 }
 
-const pools = new Map<number, Promise<GemmPool>>();
+const pools = new Map<string, Promise<GemmPool>>();
 
-function poolOf(threads: number): Promise<GemmPool> {
-  const known = pools.get(threads);
+/** One pool per (threads, split threshold) for the process: workers are started once and reused. */
+export function poolOf(threads: number, minSplitWork?: number): Promise<GemmPool> {
+  const key = `${threads}/${minSplitWork ?? 'default'}`;
+  const known = pools.get(key);
   if (known) return known;
-  const p = GemmPool.create(sharedHeap().memory, threads);
-  pools.set(threads, p);
+  const p = GemmPool.create(sharedHeap().memory, threads, minSplitWork !== undefined ? { minSplitWork } : {});
+  pools.set(key, p);
   return p;
 }
 
@@ -55,6 +57,8 @@ interface WasmTape {
 export interface WasmOptions {
   /** Worker threads for the large products (default: the number of cores); 1 runs everything on the caller's thread. */
   readonly threads?: number;
+  /** Smallest M·N·K split over the threads (default: the pool's, measured); tests lower it. */
+  readonly minSplitWork?: number;
 }
 
 export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): SequenceBackend {
@@ -82,14 +86,15 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
   const gemmFor = async (k: WasmKernels, rows: number): Promise<Gemm> => {
     const ex = instance(k);
     if (threads === 1 || rows < 64) return ex.gemm;
-    const pool = await poolOf(threads);
+    const pool = await poolOf(threads, options.minSplitWork);
     return (...a) => pool.gemm(...a);
   };
 
+  /** The time loops' `par` argument: per-step products of at least this many multiply-adds go to the pool (0: none). */
   const runPool = async (): Promise<number> => {
     if (threads === 1) return 0;
-    activePool = await poolOf(threads);
-    return 1;
+    activePool = await poolOf(threads, options.minSplitWork);
+    return activePool.minSplitWork;
   };
 
   return {

@@ -116,7 +116,8 @@ export class GemmPool {
   readonly threads: number;
   readonly fma: boolean;
   private readonly rows: number;
-  private readonly minSplitWork: number;
+  /** Smallest M·N·K this pool splits over its threads. */
+  readonly minSplitWork: number;
   private readonly local: GemmFn;
   private readonly workers: Worker[];
   private readonly ctl: Int32Array;

@@ -6,8 +6,11 @@
 // 2·R f32x4 accumulators: per k it loads the two B vectors, splats one A element per row (v128.load32_splat)
 // and does 2·R multiply-adds. With f32x4.relaxed_madd (a real FMA on x64 with FMA3) R = 6: 12 accumulators,
 // 2 B vectors and the splat fill the 15 vector registers V8 allocates on x64; with a separate multiply and add
-// the product needs a temporary, so R is smaller. One kernel per row count 1..R is generated from the same
-// template, so the M tail is register-blocked too. K is not unrolled (V8 spilled when that was tried).
+// the product needs a temporary: R = 5 measured best (512³: ~37 GFLOP/s, against ~35 for R = 4 and ~28 for
+// R = 6, which spills). One kernel per row count 1..R is generated from the same template, so the M tail is
+// register-blocked too. K is not unrolled (V8 spilled when that was tried); unrolling K with independent
+// accumulators in the 1..3-row tail kernels was tried too and was no faster (M = 1 streams B once per product:
+// ~12-16 GFLOP/s, bound by loads, not by the multiply-add latency).
 //
 // Loop order: column panel outer, row tiles inner, so one panel of B (K·32 bytes, 16 KiB at K = 512) stays in
 // L1 while the rows of A stream past it. No scratch memory: A is read in place (any lda). Measured on a 2-core

@@ -29,9 +29,6 @@ export interface WasmProgram {
   readonly deferred: readonly SequenceGemm[];
 }
 
-/** Per-step products at least this large (M·N·K) go to the thread pool when the run has one. */
-export const PARALLEL_STEP_MACS = 1 << 18;
-
 export function wasmProgram(cell: CompiledCell, dims: Dims, fma: boolean): WasmProgram {
   const run = runLayout(cell, dims);
   const { layout, forwardPlan, backwardPlan } = run;
@@ -75,12 +72,12 @@ function paramIndex(graph: Graph, w: Node): number {
 
 const tableLoad = (run: RunLayout, region: string) => `(i32.load offset=${4 * run.layout.index(region)} ${get('L')})`;
 
-/** A per-step product: on this thread, or on the pool when asked for and large enough. */
+/** A per-step product: on this thread, or on the pool when it has one (`par` > 0) and M·N·K ≥ par. */
 function stepGemmFunction(): string {
   const names = ['M', 'N', 'K', 'a', 'lda', 'bp', 'c', 'ldc', 'acc'];
   const args = names.map(get).join(' ');
   return wasmFunction('step_gemm', [...names.map((n) => `(param $${n} i32)`), '(param $par i32)'], new Locals(), [
-    `(if (i32.and ${get('par')} (i32.ge_u ${mul(mul(get('M'), get('N')), get('K'))} ${i32(PARALLEL_STEP_MACS)}))`,
+    `(if (i32.and (i32.gt_s ${get('par')} ${i32(0)}) (i32.ge_u ${mul(mul(get('M'), get('N')), get('K'))} ${get('par')}))`,
     `  (then (call $pgemm ${args}))`,
     `  (else (call $gemm ${args})))`,
   ]);

@@ -1,9 +1,10 @@
 // The wasm backend against the float64 reference: the shared backend suite, plus what only wasm has
 // (vector loops with and without a tail, per-step products on the thread pool, random cells).
 import { describe, expect, it } from 'vitest';
-import { builtinCell, compileCell } from '../../../index.js';
+import { builtinCell } from '../../../index.js';
 import { backendSuite } from '../../helpers/backend-suite.js';
 import { above, differential, type DiffConfig } from '../../helpers/differential.js';
+import { poolOf, wasmBackend } from '../../../runtime/wasm/backend.js';
 
 backendSuite('wasm');
 
@@ -18,5 +19,17 @@ describe('wasm vs reference: vector widths and threads', () => {
   const cases = ['lstm', 'gru', 'lstm_layernorm', 'mgu'].flatMap((c) => Object.keys(configs).map((k) => [c, k] as const));
   it.each(cases)('%s, %s', async (cell, label) => {
     expect(above(await differential(builtinCell(cell), 'wasm', configs[label]!), TOL)).toEqual({});
+  });
+});
+
+describe('wasm vs reference: products split over worker threads', () => {
+  // The split threshold lowered to 1 multiply-add: every product, per-step ones included, goes to the pool.
+  const threaded = (cell: Parameters<typeof wasmBackend>[0]) => wasmBackend(cell, { threads: 2, minSplitWork: 1 });
+  const cfg: DiffConfig = { steps: 9, batch: 13, inputSize: 10, hiddenSize: 12, numLayers: 2, bidirectional: true, lengths: [9, 3, 1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 9], initialStates: true, truncate: 4 };
+  it.each(['lstm', 'gru', 'indrnn'])('%s: 2 threads, every product split', async (name) => {
+    const pool = await poolOf(2, 1);
+    const before = pool.splitCount;
+    expect(above(await differential(builtinCell(name), threaded, cfg), TOL)).toEqual({});
+    expect(pool.splitCount).toBeGreaterThan(before);
   });
 });

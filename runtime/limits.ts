@@ -145,7 +145,15 @@ export function checkResources(req: ResourceRequest): ResourceEstimate {
 }
 
 /** The footprint of a compiled cell: states, hoisted input rows, saved per-step rows and parameter shapes. */
+const footprints = new WeakMap<CompiledCell, CellFootprint>();
+
 export function cellFootprint(cell: CompiledCell): CellFootprint {
+  let known = footprints.get(cell);
+  if (!known) footprints.set(cell, (known = measureFootprint(cell)));
+  return known;
+}
+
+function measureFootprint(cell: CompiledCell): CellFootprint {
   const nodes = cell.graph.nodes;
   const isInputProduct = (n: Node) => n.op === 'matvec' && nodes[n.args[1]!]?.op === 'input';
   const hRows = (s: Shape) => (s.length === 1 && s[0]!.sym === 'H' ? s[0]!.mult : 1);

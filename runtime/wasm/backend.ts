@@ -132,8 +132,8 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
         } finally {
           activePool = undefined;
         }
-        const output = Float64Array.from(region('OUT', T * B * H));
-        const final = cell.states.map((_, s) => Float64Array.from(region(`S${s}`, B * H)));
+        const output = new Float64Array(region('OUT', T * B * H));
+        const final = cell.states.map((_, s) => new Float64Array(region(`S${s}`, B * H)));
         return { output, final, tape };
       } finally {
         if (!run.training) release(tape);
@@ -169,9 +169,9 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       const gemm = await gemmFor(k, T * B);
       for (const g of k.program.deferred) deferredProduct(g, T * B, gemm, views(tape));
       return {
-        dInput: Float64Array.from(region('DX', T * B * X)),
-        dInitial: cell.states.map((_, s) => Float64Array.from(region(`C${s}`, B * H))),
-        grads: new Map(cell.params.map((p, i) => [p.name, Float64Array.from(region(`GP${i}`, sizeOf(p.shape, dims)))])),
+        dInput: new Float64Array(region('DX', T * B * X)),
+        dInitial: cell.states.map((_, s) => new Float64Array(region(`C${s}`, B * H))),
+        grads: new Map(cell.params.map((p, i) => [p.name, new Float64Array(region(`GP${i}`, sizeOf(p.shape, dims)))])),
       };
     },
 

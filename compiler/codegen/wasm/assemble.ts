@@ -42,11 +42,26 @@ const RELAXED_PROBE = new Uint8Array([
 let relaxed: boolean | undefined;
 
 /**
+ * V8 before 12 inlines small wasm functions (our $sigmoid4, $tanh4, the GEMM micro-kernels into their callers)
+ * only behind a flag; measured here it makes an LSTM step ~15 % faster. Newer V8 inlines by default.
+ */
+function enableInlining(): void {
+  const major = Number(process.versions.v8?.split('.')[0]);
+  if (!(major < 12)) return;
+  try {
+    v8.setFlagsFromString('--experimental-wasm-inlining');
+  } catch {
+    // flags frozen: modules run without cross-function inlining
+  }
+}
+
+/**
  * Whether f32x4.relaxed_madd (a fused multiply-add) compiles here. Node 20's V8 has it behind a flag, which
  * only enables the instruction set for modules compiled afterwards; newer engines ship it.
  */
 export function relaxedSimd(): boolean {
   if (relaxed !== undefined) return relaxed;
+  enableInlining();
   if (!WebAssembly.validate(RELAXED_PROBE)) {
     try {
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');

@@ -6,6 +6,9 @@ import { packB, packedFloats } from '../compiler/codegen/wasm/gemm.js';
 import { defaultThreads, GemmPool } from '../runtime/wasm/gemm-pool.js';
 import { median } from './stats.js';
 
+/** Untimed products before timing. */
+const WARMUP = 10;
+
 function random(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   let s = seed;
@@ -18,7 +21,7 @@ function random(n: number, seed: number): Float32Array {
 
 /**
  * GFLOP/s (2·size³ per product) of C = A·B at size×size×size on `threads` threads, the median of `repeats`
- * timed products after 3 untimed ones (V8 runs new wasm code in its baseline compiler first).
+ * timed products after WARMUP untimed ones (V8 runs new wasm code in its baseline compiler first).
  */
 export async function gemmGflops(opts: { size: number; threads: number; fma: boolean; repeats?: number }): Promise<number> {
   const { size: S, threads, fma } = opts;
@@ -34,7 +37,8 @@ export async function gemmGflops(opts: { size: number; threads: number; fma: boo
   const pool = await GemmPool.create(memory, threads, { fma });
   try {
     const run = () => pool.gemm(S, S, S, a * 4, S, b * 4, c * 4, S, 0);
-    for (let i = 0; i < 3; i++) run();
+    // Workers compile their module in V8's baseline tier first and swap in optimised code only after a few calls.
+    for (let i = 0; i < WARMUP; i++) run();
     const ms: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const t = performance.now();
@@ -61,7 +65,7 @@ export async function ortMatMulGflops(size: number, threads: number, repeats = 9
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   try {
     const feeds = { A: new ort.Tensor('float32', random(size * size, 1), [size, size]) };
-    for (let i = 0; i < 3; i++) await session.run(feeds);
+    for (let i = 0; i < WARMUP; i++) await session.run(feeds);
     const ms: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const t = performance.now();
@@ -79,7 +83,7 @@ async function main(): Promise<void> {
   const all = defaultThreads();
   const fma = relaxedSimd();
   const line = (label: string, g: number) => console.log(`${label.padEnd(36)} ${g.toFixed(1).padStart(6)} GFLOP/s`);
-  console.log(`${size}×${size}×${size} f32, median of 9 after 3 warm-up products`);
+  console.log(`${size}×${size}×${size} f32, median of 9 after ${WARMUP} warm-up products`);
   if (fma) line('wasm 1 thread, relaxed_madd', await gemmGflops({ size, threads: 1, fma: true }));
   else console.log('wasm relaxed_madd: not available in this engine');
   line('wasm 1 thread, mul+add', await gemmGflops({ size, threads: 1, fma: false }));

@@ -9,6 +9,9 @@ import { allCases, FLOP_NOTE, flops, makeWorkload, message, modes, Skip, type Ca
 import { brainContender } from './contenders/brain.js';
 import { cellforgeContender, compileTimes, type CellforgeBackend, type CompileTime } from './contenders/cellforge.js';
 import { ortContender, releaseOrtModels } from './contenders/ort.js';
+import { gemmGflops, ortMatMulGflops } from './gemm.js';
+import { relaxedSimd } from '../compiler/codegen/wasm/assemble.js';
+import { defaultThreads } from '../runtime/wasm/gemm-pool.js';
 import { tfjsContender } from './contenders/tfjs.js';
 import { interleaved, median, relativeIqr, repsFor, roundsFor, time } from './stats.js';
 import { formatReport, machineInfo, type CellResult, type ContenderInfo, type Report, type RowResult } from './table.js';
@@ -205,6 +208,12 @@ async function main(): Promise<void> {
     log(`compile times failed: ${message(e)}`);
   }
 
+  let gemm: Report['gemm'];
+  if (opts.backends.includes('wasm') && !opts.contenders) {
+    log('GEMM 512³: cellforge wasm against onnxruntime MatMul...');
+    gemm = await gemmRow(512, opts.quick ? 1 : 3);
+  }
+
   const rows: RowResult[] = [];
   const totalRows = cases.length * opts.modes.length;
   for (const c of cases) {
@@ -338,6 +347,7 @@ async function main(): Promise<void> {
     contenders: infos,
     rows,
     compile,
+    ...(gemm ? { gemm } : {}),
     totalSeconds: (performance.now() - started) / 1000,
   };
   console.log(formatReport(report));
@@ -357,3 +367,32 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The GEMM row: cellforge's wasm GEMM (1 thread with and without FMA, all threads) and onnxruntime's MatMul, interleaved. */
+async function gemmRow(size: number, rounds: number): Promise<NonNullable<Report['gemm']>> {
+  const all = defaultThreads();
+  const fma = relaxedSimd();
+  const contenders: { name: string; run: () => Promise<number> }[] = [
+    { name: `cf-wasm gemm, 1 thread${fma ? ', relaxed-SIMD FMA' : ''}`, run: () => gemmGflops({ size, threads: 1, fma }) },
+    ...(fma ? [{ name: 'cf-wasm gemm, 1 thread, mul+add', run: () => gemmGflops({ size, threads: 1, fma: false }) }] : []),
+    { name: `cf-wasm gemm, ${all} threads`, run: () => gemmGflops({ size, threads: all, fma }) },
+    { name: 'onnxruntime MatMul, 1 thread', run: () => ortMatMulGflops(size, 1) },
+    { name: `onnxruntime MatMul, ${all} threads`, run: () => ortMatMulGflops(size, all) },
+  ];
+  const samples = contenders.map(() => [] as number[]);
+  const notes: (string | undefined)[] = contenders.map(() => undefined);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, k] of contenders.entries()) {
+      if (notes[i]) continue;
+      try {
+        samples[i]!.push(await k.run());
+      } catch (e) {
+        notes[i] = message(e);
+      }
+    }
+  }
+  return {
+    size,
+    results: contenders.map((k, i) => ({ name: k.name, gflops: samples[i]!.length ? median(samples[i]!) : null, ...(notes[i] ? { note: notes[i] } : {}) })),
+  };
+}

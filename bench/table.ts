@@ -67,6 +67,8 @@ export interface Report {
   contenders: ContenderInfo[];
   rows: RowResult[];
   compile: CompileTime[];
+  /** One square matrix product (size³), GFLOP/s: how far the wasm GEMM is from the machine's native limit. */
+  gemm?: { size: number; results: { name: string; gflops: number | null; note?: string }[] };
   totalSeconds: number;
 }
 
@@ -208,6 +210,11 @@ export function formatReport(rep: Report): string {
     );
     const note = rep.compile.find((c) => c.emitJsNote)?.emitJsNote;
     if (note) out.push(`emit js n/a: ${note}`);
+    out.push('');
+  }
+  if (rep.gemm) {
+    out.push(`one GEMM C = A·B at ${rep.gemm.size}×${rep.gemm.size}×${rep.gemm.size}, GFLOP/s (median of 3 interleaved rounds, each a median of 9 products):`);
+    out.push(grid(['contender', 'GFLOP/s'], rep.gemm.results.map((g) => [g.name, g.gflops !== null ? fmtGf(g.gflops) : `n/a${g.note ? `: ${g.note}` : ''}`])));
     out.push('');
   }
   out.push(`total bench time ${rep.totalSeconds.toFixed(0)} s`);

@@ -6,6 +6,7 @@ import { wasmKernels, type WasmKernels } from '../../compiler/codegen/wasm/kerne
 import { wasmProgram, type SequenceGemm } from '../../compiler/codegen/wasm/program.js';
 import { CellforgeError } from '../../ir/errors.js';
 import { sizeOf } from '../../ir/shape.js';
+import type { StepPlan } from '../../compiler/plan/step-plan.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
 import { defaultThreads, GemmPool } from './gemm-pool.js';
 import { sharedHeap } from './heap.js';
@@ -90,11 +91,22 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
     return (...a) => pool.gemm(...a);
   };
 
-  /** The time loops' `par` argument: per-step products of at least this many multiply-adds go to the pool (0: none). */
-  const runPool = async (): Promise<number> => {
-    if (threads === 1) return 0;
-    activePool = await poolOf(threads, options.minSplitWork);
-    return activePool.minSplitWork;
+  /**
+   * Runs a time loop with its `par` argument: per-step products of at least that many multiply-adds go to the pool
+   * (0: none). When some per-step product of this run is that large, the pool is held hot for the loop.
+   */
+  const timeLoop = async (k: WasmKernels, plan: 'forwardPlan' | 'backwardPlan', dims: DirectionRun['dims'], B: number, loop: (par: number) => void): Promise<void> => {
+    if (threads === 1) return loop(0);
+    const pool = await poolOf(threads, options.minSplitWork);
+    const hot = stepProducts(k.program.run[plan], dims).some((macs) => B * macs >= pool.minSplitWork);
+    activePool = pool;
+    if (hot) pool.hold(true);
+    try {
+      loop(pool.minSplitWork);
+    } finally {
+      if (hot) pool.hold(false);
+      activePool = undefined;
+    }
   };
 
   return {
@@ -120,18 +132,14 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
           if (p.shape.length !== 2) return;
           const [R, K] = [sizeOf([p.shape[0]!], dims), sizeOf([p.shape[1]!], dims)];
           if (layout.has(`WN${i}`)) packB(f32, address(`WN${i}`) / 4, w, 0, K, R, 1, K);
-          if (layout.has(`WT${i}`)) packB(f32, address(`WT${i}`) / 4, w, 0, R, K, K, 1);
+          // W itself (for matvec_t): the backward's products, so only when a backward may follow
+          if (layout.has(`WT${i}`) && (run.training || k.program.run.packedTForward.has(i))) packB(f32, address(`WT${i}`) / 4, w, 0, R, K, K, 1);
         });
         cell.states.forEach((_, s) => region(`S${s}`, B * H).set(run.initial[s]!));
         region('OUT', T * B * H).fill(0);
         const gemm = await gemmFor(k, T * B);
         for (const g of k.program.hoisted) if (g.kind === 'hoisted') gemm(T * B, g.N, X, address('X'), X, address(g.weight), address(g.out), g.N, 0);
-        const par = await runPool();
-        try {
-          ex.forward(at, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, par);
-        } finally {
-          activePool = undefined;
-        }
+        await timeLoop(k, 'forwardPlan', dims, B, (par) => ex.forward(at, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, par));
         const output = new Float64Array(region('OUT', T * B * H));
         const final = cell.states.map((_, s) => new Float64Array(region(`S${s}`, B * H)));
         return { output, final, tape };
@@ -160,12 +168,7 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       region('DX', T * B * X).fill(0);
       const { backwardPlan } = k.program.run;
       for (const id of backwardPlan.perTime) region(`b.PT${id}`, T * B * sizeOf(backwardPlan.graph.nodes[id]!.shape, dims)).fill(0);
-      const par = await runPool();
-      try {
-        ex.backward(tape.at, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, par);
-      } finally {
-        activePool = undefined;
-      }
+      await timeLoop(k, 'backwardPlan', dims, B, (par) => ex.backward(tape.at, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, par));
       const gemm = await gemmFor(k, T * B);
       for (const g of k.program.deferred) deferredProduct(g, T * B, gemm, views(tape));
       return {
@@ -184,6 +187,11 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       for (const tape of [...outstanding]) release(tape);
     },
   };
+}
+
+/** N·K of every per-step product of a plan (times the batch, its multiply-adds per step). */
+function stepProducts(plan: StepPlan, dims: DirectionRun['dims']): number[] {
+  return plan.graph.nodes.filter((n) => plan.role[n.id] === 'gemm').map((n) => sizeOf(plan.graph.nodes[n.args[0]!]!.shape, dims));
 }
 
 /** One weight or input gradient over all rows: gᵀ·v (after copying gᵀ and packing v) or g·W. */

@@ -41,6 +41,7 @@ const DONE = 1; // workers done with the current job
 const ERR = 2; // 0 ok, 1 a job threw (message in the text buffer), 2 a worker died
 const STOP = 3; // set before the last generation bump: workers leave their loop
 const ERR_LEN = 4; // bytes of the error message
+const HOT = 5; // 1 while a time loop runs whose per-step products are split: workers poll instead of sleeping
 const JOBS = 8; // 9 ints per worker from here
 const JOB_INTS = 9;
 const TEXT_BYTES = 1024;
@@ -71,7 +72,7 @@ const { workerData, parentPort } = require('node:worker_threads');
 const { module, memory, control, text, index } = workerData;
 const ctl = new Int32Array(control);
 const bytes = new Uint8Array(text);
-const GEN = ${GEN}, DONE = ${DONE}, ERR = ${ERR}, STOP = ${STOP}, ERR_LEN = ${ERR_LEN};
+const GEN = ${GEN}, DONE = ${DONE}, ERR = ${ERR}, STOP = ${STOP}, ERR_LEN = ${ERR_LEN}, HOT = ${HOT};
 const job = ${JOBS} + index * ${JOB_INTS};
 function report(e) {
   if (Atomics.compareExchange(ctl, ERR, 0, 1) !== 0) return;
@@ -91,7 +92,7 @@ parentPort.postMessage({ ready: true });
 for (;;) {
   // spin a little before sleeping: a futex wake-up costs tens of microseconds, and jobs often come in bursts
   const t0 = performance.now();
-  while (Atomics.load(ctl, GEN) === gen && performance.now() - t0 < ${SPIN_MS});
+  while (Atomics.load(ctl, GEN) === gen && (Atomics.load(ctl, HOT) === 1 || performance.now() - t0 < ${SPIN_MS}));
   Atomics.wait(ctl, GEN, gen);
   gen = Atomics.load(ctl, GEN);
   if (Atomics.load(ctl, STOP)) break;
@@ -188,6 +189,16 @@ export class GemmPool {
     return pool;
   }
 
+  /**
+   * Keep the workers polling (on) or let them sleep between products (off). A time loop whose per-step products
+   * are split holds the pool hot: a sleeping worker costs tens of microseconds to wake, and a scheduler that
+   * places a thread woken this often on its waker's CPU keeps both on one core; a polling worker keeps its own.
+   * The poll burns the other cores while held, so hold it only around such a loop.
+   */
+  hold(on: boolean): void {
+    Atomics.store(this.ctl, HOT, on ? 1 : 0);
+  }
+
   /** How many products this pool has split over its threads (the rest ran on the calling thread alone). */
   get splitCount(): number {
     return this.splits;
@@ -251,7 +262,7 @@ export class GemmPool {
     }
     // every worker counts itself done, even after a throw; a dead one sets ERR = 2 and wakes us
     const t0 = performance.now();
-    while (Atomics.load(ctl, DONE) < nw && performance.now() - t0 < WAIT_SPIN_MS);
+    while (Atomics.load(ctl, DONE) < nw && (Atomics.load(ctl, HOT) === 1 || performance.now() - t0 < WAIT_SPIN_MS));
     for (let d = Atomics.load(ctl, DONE); d < nw; d = Atomics.load(ctl, DONE)) {
       if (Atomics.load(ctl, ERR) === 2) {
         this.failure ??= 'GemmPool: a worker died during a product; the pool can no longer be used';

@@ -63,6 +63,8 @@ export interface RunLayout {
   readonly packedN: ReadonlySet<number>;
   /** Parameter numbers used as the matrix of a `matvec_t` (packed W, region WT<i>). */
   readonly packedT: ReadonlySet<number>;
+  /** Those of packedT the forward step needs (the rest only matter for a backward pass). */
+  readonly packedTForward: ReadonlySet<number>;
 }
 
 /** Parameters some product of the graph multiplies by, per orientation. */
@@ -92,8 +94,10 @@ export function runLayout(cell: CompiledCell, dims: Dims): RunLayout {
   L.add('X', rows(X));
   const packedN = new Set<number>();
   const packedT = new Set<number>();
+  const packedTForward = new Set<number>();
   matrixParams(fwd, 'matvec', packedN);
   matrixParams(bw.graph, 'matvec', packedN);
+  matrixParams(fwd, 'matvec_t', packedTForward);
   matrixParams(fwd, 'matvec_t', packedT);
   matrixParams(bw.graph, 'matvec_t', packedT);
   fwd.params.forEach((p, i) => {
@@ -127,7 +131,7 @@ export function runLayout(cell: CompiledCell, dims: Dims): RunLayout {
     L.add(`e.A${n.id}`, rows(a));
     L.add(`e.B${n.id}`, (B, T) => packedFloats(T * B, b));
   }
-  return { layout: L, forwardPlan, backwardPlan, packedN, packedT };
+  return { layout: L, forwardPlan, backwardPlan, packedN, packedT, packedTForward };
 }
 
 /** Per-step scratch of one graph: products, reductions and values later phases read, [B, size] each. */

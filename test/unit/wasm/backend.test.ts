@@ -1,0 +1,96 @@
+// The wasm backend's runtime: backend choice, memory reuse across runs, tapes, and the heap allocator.
+import { describe, expect, it } from 'vitest';
+import { builtinCell, RNN, tensor } from '../../../index.js';
+import { CellforgeError } from '../../../ir/errors.js';
+import { Heap, sharedHeap } from '../../../runtime/wasm/heap.js';
+import { relativeError } from '../../helpers/differential.js';
+
+const input = (T: number, B: number, X: number) => tensor(Float64Array.from({ length: T * B * X }, (_, i) => Math.sin(i * 0.61)), [T, B, X]);
+
+describe('wasm backend', () => {
+  it('auto picks wasm where there is no hardware GPU adapter, and says so', async () => {
+    const rnn = new RNN(builtinCell('gru'), { inputSize: 3, hiddenSize: 4 });
+    await rnn.forward(input(2, 1, 3));
+    const { requestDevice } = await import('../../../runtime/webgpu/device.js').catch(() => ({ requestDevice: undefined }));
+    const gpu = requestDevice ? await requestDevice() : { device: null };
+    const hardware = gpu.device && 'adapterInfo' in gpu && !/fallback adapter|llvmpipe|swiftshader/i.test(gpu.adapterInfo);
+    expect(rnn.backend.name).toBe(hardware ? 'webgpu' : 'wasm');
+  });
+
+  it('runs reuse memory: repeated training steps do not grow the heap, and results repeat exactly', async () => {
+    const rnn = new RNN(builtinCell('lstm'), { inputSize: 5, hiddenSize: 12, numLayers: 2, bidirectional: true, backend: 'wasm', threads: 1 });
+    const x = input(20, 3, 5);
+    const g = tensor(Float64Array.from({ length: 20 * 3 * 24 }, (_, i) => Math.cos(i)), [20, 3, 24]);
+    await rnn.forward(x);
+    const first = await rnn.backward(g);
+    const bytes = sharedHeap().bytes;
+    for (let i = 0; i < 5; i++) {
+      await rnn.forward(x);
+      const again = await rnn.backward(g);
+      expect(again.dInput.data).toEqual(first.dInput.data);
+    }
+    expect(sharedHeap().bytes).toBe(bytes);
+  });
+
+  it('a second backward of one forward gives the same gradients (the tape stays until the next forward)', async () => {
+    const rnn = new RNN(builtinCell('gru'), { inputSize: 3, hiddenSize: 6, backend: 'wasm' });
+    const x = input(7, 2, 3);
+    const g = tensor(Float64Array.from({ length: 7 * 2 * 6 }, (_, i) => Math.cos(i)), [7, 2, 6]);
+    await rnn.forward(x);
+    const a = await rnn.backward(g);
+    const b = await rnn.backward(g);
+    expect(b.grads.weight_hh_l0!.data).toEqual(a.grads.weight_hh_l0!.data);
+    expect(b.dInput.data).toEqual(a.dInput.data);
+  });
+
+  it('a backward whose forward was replaced by a newer one is refused with a clear message', async () => {
+    const { wasmBackend } = await import('../../../runtime/wasm/backend.js');
+    const cell = builtinCell('rnn_tanh');
+    const backend = wasmBackend(cell, { threads: 1 });
+    const run = {
+      input: new Float64Array(6), steps: 3, batch: 1, dims: { X: 2, H: 2 }, lengths: Int32Array.of(3), reverse: false,
+      initial: [new Float64Array(2)], params: new Map(cell.params.map((p) => [p.name, new Float64Array(p.shape.length === 2 ? 4 : 2).fill(0.1)])), training: true,
+    };
+    backend.beginSequence!();
+    const old = await backend.forwardDirection(run);
+    backend.beginSequence!();
+    await backend.forwardDirection(run);
+    await expect(Promise.resolve(backend.backwardDirection(run, old, new Float64Array(6), [new Float64Array(2)]))).rejects.toThrow(/a later forward pass replaced/);
+  });
+
+  it('a long inference run grows the memory and still agrees with the js backend', async () => {
+    const opts = { inputSize: 16, hiddenSize: 40, seed: 3 } as const;
+    const x = input(4000, 4, 16);
+    const lengths = [4000, 3999, 1, 2500];
+    const w = await new RNN(builtinCell('lstm'), { ...opts, backend: 'wasm' }).eval().forward(x, { lengths });
+    const j = await new RNN(builtinCell('lstm'), { ...opts, backend: 'js' }).eval().forward(x, { lengths });
+    expect(relativeError(w.output.data, j.output.data)).toBeLessThan(1e-4);
+    expect(relativeError(w.hN.data, j.hN.data)).toBeLessThan(1e-4);
+  });
+});
+
+describe('wasm heap', () => {
+  it('allocates aligned disjoint blocks, reuses freed ones, coalesces neighbours and grows on demand', () => {
+    const heap = new Heap();
+    const a = heap.alloc(100);
+    const b = heap.alloc(1000);
+    const c = heap.alloc(10);
+    for (const x of [a, b, c]) expect(x % 64).toBe(0);
+    expect(b).toBeGreaterThanOrEqual(a + 100);
+    expect(c).toBeGreaterThanOrEqual(b + 1000);
+    heap.release(a, 100);
+    heap.release(b, 1000);
+    // a and b coalesced: a block of their joint size fits where a was
+    expect(heap.alloc(1100)).toBe(a);
+    const before = heap.bytes;
+    const big = heap.alloc(before * 2);
+    expect(heap.bytes).toBeGreaterThan(before);
+    expect(big + before * 2).toBeLessThanOrEqual(heap.bytes);
+  });
+
+  it('says clearly when a run needs more than WebAssembly memory can hold', () => {
+    const heap = new Heap();
+    expect(() => heap.alloc(3 * 2 ** 30)).toThrow(CellforgeError);
+    expect(() => heap.alloc(3 * 2 ** 30)).toThrow(/MiB more for this run, beyond WebAssembly's 2048 MiB memory/);
+  });
+});

@@ -158,6 +158,44 @@ function microKernel(r: number, fma: boolean): string {
   return L.join('\n');
 }
 
+/**
+ * One row against four full panels (32 columns): eight independent accumulator chains. A single row (a per-step
+ * product at batch 1) through the one-row micro-kernel has only two chains, so it waits on the multiply-add
+ * latency at every k; four panels at once keep the loads, not the latency, the limit.
+ */
+function rowKernel4(fma: boolean): string {
+  const L: string[] = [];
+  L.push(`(func $gemm_row4 (param $a i32) (param $b i32) (param $stride i32) (param $c i32) (param $K i32) (param $acc i32)`);
+  L.push(`  (local $b1 i32) (local $b2 i32) (local $b3 i32) (local $bend i32) (local $x v128)`);
+  for (let q = 0; q < 4; q++) L.push(`  (local $c${q}0 v128) (local $c${q}1 v128)`);
+  L.push(`  (local.set $b1 (i32.add (local.get $b) (local.get $stride)))`);
+  L.push(`  (local.set $b2 (i32.add (local.get $b1) (local.get $stride)))`);
+  L.push(`  (local.set $b3 (i32.add (local.get $b2) (local.get $stride)))`);
+  L.push(`  (local.set $bend (i32.add (local.get $b) (i32.shl (local.get $K) (i32.const 5))))`);
+  L.push(`  (if (i32.lt_u (local.get $b) (local.get $bend)) (then (loop $k`);
+  L.push(`    (local.set $x (v128.load32_splat (local.get $a)))`);
+  const ptr = ['$b', '$b1', '$b2', '$b3'];
+  for (let q = 0; q < 4; q++) {
+    for (const h of [0, 1]) {
+      const c = `$c${q}${h}`;
+      const load = `(v128.load offset=${h * 16} (local.get ${ptr[q]}))`;
+      if (fma) L.push(`    (local.set ${c} (f32x4.relaxed_madd (local.get $x) ${load} (local.get ${c})))`);
+      else L.push(`    (local.set ${c} (f32x4.add (local.get ${c}) (f32x4.mul (local.get $x) ${load})))`);
+    }
+  }
+  L.push(`    (local.set $a (i32.add (local.get $a) (i32.const 4)))`);
+  for (const q of ptr.slice(1)) L.push(`    (local.set ${q} (i32.add (local.get ${q}) (i32.const 32)))`);
+  L.push(`    (br_if $k (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 32))) (local.get $bend))))))`);
+  L.push(`  (if (local.get $acc) (then`);
+  for (let q = 0; q < 4; q++) {
+    for (const h of [0, 1]) L.push(`    (local.set $c${q}${h} (f32x4.add (local.get $c${q}${h}) (v128.load offset=${q * 32 + h * 16} (local.get $c))))`);
+  }
+  L.push(`  ))`);
+  for (let q = 0; q < 4; q++) for (const h of [0, 1]) L.push(`  (v128.store offset=${q * 32 + h * 16} (local.get $c) (local.get $c${q}${h}))`);
+  L.push(`)`);
+  return L.join('\n');
+}
+
 /** Stores the first nc (1..7) lanes of lo‖hi at p, adding what is there when acc. */
 function storePartial(): string {
   const L: string[] = [];
@@ -231,6 +269,22 @@ function driver(R: number, kc: number, mc: number): string {
   (local.set $lda4 (i32.shl (local.get $lda) (i32.const 2)))
   (local.set $ldc4 (i32.shl (local.get $ldc) (i32.const 2)))
   (local.set $panels (i32.shr_u (i32.add (local.get $N) (i32.const 7)) (i32.const 3)))
+  ;; one row: four full panels at a time, then the rest panel by panel
+  (if (i32.eq (local.get $M) (i32.const 1)) (then
+    (local.set $p (i32.const 0))
+    (block $fours_done (loop $fours
+      (br_if $fours_done (i32.gt_u (i32.shl (i32.add (local.get $p) (i32.const 4)) (i32.const 3)) (local.get $N)))
+      (call $gemm_row4 (local.get $a) (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $p) (local.get $K)) (i32.const 5))) (i32.shl (local.get $K) (i32.const 5)) (i32.add (local.get $c) (i32.shl (local.get $p) (i32.const 5))) (local.get $K) (local.get $acc))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $fours)))
+    (block $ones_done (loop $ones
+      (br_if $ones_done (i32.ge_u (local.get $p) (local.get $panels)))
+      (local.set $nc (i32.sub (local.get $N) (i32.shl (local.get $p) (i32.const 3))))
+      (if (i32.gt_u (local.get $nc) (i32.const 8)) (then (local.set $nc (i32.const 8))))
+      (call $gemm_k1 (local.get $a) (local.get $lda4) (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $p) (local.get $K)) (i32.const 5))) (i32.add (local.get $c) (i32.shl (local.get $p) (i32.const 5))) (local.get $ldc4) (local.get $K) (local.get $nc) (local.get $acc))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $ones)))
+    (return)))
   (local.set $ac (local.get $acc))
   (local.set $k0 (i32.const 0))
   (loop $kblocks
@@ -255,6 +309,7 @@ export function gemmWat(fma: boolean, opts: GemmOptions = {}): string {
   const mc = opts.mc ?? DEFAULT_MC;
   const parts: string[] = [];
   for (let r = 1; r <= R; r++) parts.push(microKernel(r, fma));
+  parts.push(rowKernel4(fma));
   parts.push(storePartial());
   parts.push(driver(R, kc, mc));
   return parts.join('\n');

@@ -112,6 +112,9 @@ function smallCases(seed: number): Case[] {
 const LARGE: [number, number, number][] = [
   [70, 45, 33],
   [1, 128, 32],
+  // one row: groups of four full panels, then a full and a partial panel one by one
+  [1, 45, 17],
+  [1, 32, 1],
   [64, 512, 128],
 ];
 
@@ -184,7 +187,7 @@ describe.each(variants.map((fma) => ({ fma, name: fma ? 'relaxed_madd' : 'mul+ad
     for (const cs of smallCases(fma ? 1 : 2)) checkCase(mem, gemm, cs);
   });
 
-  it('matches on larger shapes (70×45×33, 1×128×32, 64×512×128), both acc modes', async () => {
+  it('matches on larger shapes (70×45×33, 1×128×32, 1×45×17, 1×32×1, 64×512×128), both acc modes', async () => {
     const memory = sharedMemory(32);
     const gemm = await instance(fma, memory);
     const mem = new Float32Array(memory.buffer);

@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   }
 
   let gemm: Report['gemm'];
-  if (opts.backends.includes('wasm') && !opts.contenders) {
+  if (opts.backends.includes('wasm') && (!opts.contenders || opts.contenders.some((n) => n.startsWith('cf-wasm')))) {
     log('GEMM 512³: cellforge wasm against onnxruntime MatMul...');
     gemm = await gemmRow(512, opts.quick ? 1 : 3);
   }

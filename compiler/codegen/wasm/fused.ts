@@ -187,6 +187,6 @@ export function phaseFunction(name: string, plan: StepPlan, p: number, dims: Dim
   return wasmFunction(name, ['(param $L i32)', '(param $B i32)'], frame.locals, body);
 }
 
-export function wasmFunction(name: string, params: readonly string[], locals: Locals, body: readonly string[]): string {
-  return [`(func $${name} ${params.join(' ')}`, ...locals.declarations().map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `)`].join('\n');
+export function wasmFunction(name: string, params: readonly string[], locals: Locals, body: readonly string[], exportAs?: string): string {
+  return [`(func $${name}${exportAs ? ` (export "${exportAs}")` : ''} ${params.join(' ')}`, ...locals.declarations().map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `)`].join('\n');
 }

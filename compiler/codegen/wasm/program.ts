@@ -180,27 +180,26 @@ function backwardCommit(cell: CompiledCell, dims: Dims, run: RunLayout, rowOf: R
   const graph = cell.backward.graph;
   const plan = run.backwardPlan;
   const frame = new Frame(run.layout);
-  const scalarGrads: string[] = [];
+  // Parameter gradients the step computes (the rest are deferred products): vectors per unit, scalars per example.
+  const stepGrads = cell.params
+    .map((p, i) => ({ i, size: sizeOf(p.shape, dims), node: graph.nodes[outputs.get(`d.${p.name}`)!]! }))
+    .filter((g) => plan.role[g.node.id] !== 'deferred');
+  const scalarGrads = stepGrads
+    .filter((g) => g.node.shape.length === 0)
+    .map((g) => {
+      const gp = frame.row({ region: `GP${g.i}`, kind: 'param', size: g.size });
+      const v = frame.row(rowOf(g.node));
+      return `(f32.store ${get(gp)} (f32.add (f32.load ${get(gp)}) (f32.load ${get(v)})))`;
+    });
   const perUnit = (fl: 'vector' | 'tail') => {
     const lines: string[] = [];
     // Copies first: they may read a grad leaf C_k that the state writes below replace.
-    cell.params.forEach((p, i) => {
-      const n = graph.nodes[outputs.get(`d.${p.name}`)!]!;
-      if (plan.role[n.id] === 'deferred') return;
-      const size = sizeOf(p.shape, dims);
-      if (n.shape.length === 0) {
-        if (fl === 'vector' || H < 4) {
-          const gp = frame.row({ region: `GP${i}`, kind: 'param', size });
-          const v = frame.row(rowOf(n));
-          scalarGrads.push(`(f32.store ${get(gp)} (f32.add (f32.load ${get(gp)}) (f32.load ${get(v)})))`);
-        }
-        return;
+    for (const g of stepGrads) {
+      for (let c = 0; c < blocks(g.node); c++) {
+        const gp = element(frame, { region: `GP${g.i}`, kind: 'param', size: g.size }, c, H);
+        lines.push(store(gp, fl, `(f32x4.add ${load(gp, fl)} ${load(element(frame, rowOf(g.node), c, H), fl)})`));
       }
-      for (let c = 0; c < blocks(n); c++) {
-        const gp = element(frame, { region: `GP${i}`, kind: 'param', size }, c, H);
-        lines.push(store(gp, fl, `(f32x4.add ${load(gp, fl)} ${load(element(frame, rowOf(n), c, H), fl)})`));
-      }
-    });
+    }
     for (const id of plan.perTime) {
       const n = graph.nodes[id]!;
       const size = sizeOf(n.shape, dims);
@@ -223,7 +222,7 @@ function forwardLoop(step: readonly string[]): string {
     `(call $fwd_commit ${get('L')} ${get('B')} ${get('keep')})`,
   ]);
   const params = ['L', 'T', 'B', 'rev', 'keep', 'par'].map((p) => `(param $${p} i32)`);
-  return wasmFunction('forward', params, locals, body).replace('(func $forward', '(func $forward (export "forward")');
+  return wasmFunction('forward', params, locals, body, 'forward');
 }
 
 function backwardLoop(step: readonly string[]): string {
@@ -241,7 +240,7 @@ function backwardLoop(step: readonly string[]): string {
     `  (br $time)))`,
   ];
   const params = ['L', 'T', 'B', 'rev', 'truncate', 'par'].map((p) => `(param $${p} i32)`);
-  return wasmFunction('backward', params, locals, body).replace('(func $backward', '(func $backward (export "backward")');
+  return wasmFunction('backward', params, locals, body, 'backward');
 }
 
 function deferredGemms(cell: CompiledCell, dims: Dims, plan: StepPlan, rowOf: RowOf, outputs: Map<string, number>): SequenceGemm[] {

@@ -24,7 +24,7 @@ export const trainSpec: CommandSpec = {
   flags: {
     cell: { type: 'string', value: 'NAME|PATH', help: "a built-in cell or a .cell.ts file (default: the task's)" },
     compare: { type: 'string', value: 'a,b,c', help: 'train several cells on the same data and seed; one report side by side' },
-    backend: { type: 'string', value: 'NAME', help: `${backendNames.join('|')} (default js)` },
+    backend: { type: 'string', value: 'NAME', help: `${backendNames.join('|')} (default wasm)` },
     epochs: { type: 'string', value: 'N', help: 'passes over the training set (default: the task\'s)' },
     lr: { type: 'string', value: 'X', help: 'learning rate' },
     seed: { type: 'string', value: 'N', help: 'seed of initialisation, shuffling and dropout (default 0)' },

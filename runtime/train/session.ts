@@ -31,7 +31,7 @@ export function resolveOptions(task: Task, o: RunOverrides): RunOptions {
   const d = task.defaults;
   return {
     cell: o.cell ?? d.cell,
-    backend: o.backend ?? 'js',
+    backend: o.backend ?? 'wasm',
     seed: o.seed ?? 0,
     hiddenSize: o.hiddenSize ?? d.hiddenSize,
     numLayers: o.numLayers ?? d.numLayers ?? 1,

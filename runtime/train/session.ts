@@ -1,6 +1,7 @@
 // One training run of a task with one cell, from scratch or resumed from a checkpoint: the glue between the task,
 // the model, the trainer, checkpoints and the diagnostics the report shows.
 import { createHash } from 'node:crypto';
+import { wasmSimdAvailable } from '../../compiler/codegen/wasm/assemble.js';
 import { compileCell, type CompiledCell } from '../../compiler/compile.js';
 import { CellforgeError } from '../../ir/errors.js';
 import type { BackendName } from '../backends.js';
@@ -31,7 +32,8 @@ export function resolveOptions(task: Task, o: RunOverrides): RunOptions {
   const d = task.defaults;
   return {
     cell: o.cell ?? d.cell,
-    backend: o.backend ?? 'wasm',
+    // the fastest CPU backend this engine runs (a GPU pays off only at sizes beyond the sample tasks)
+    backend: o.backend ?? (wasmSimdAvailable() ? 'wasm' : 'js'),
     seed: o.seed ?? 0,
     hiddenSize: o.hiddenSize ?? d.hiddenSize,
     numLayers: o.numLayers ?? d.numLayers ?? 1,

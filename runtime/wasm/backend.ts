@@ -12,8 +12,9 @@ import { defaultThreads, GemmPool } from './gemm-pool.js';
 import { sharedHeap } from './heap.js';
 
 interface Exports {
-  forward(L: number, T: number, B: number, rev: number, keep: number, par: number): void;
-  backward(L: number, T: number, B: number, rev: number, truncate: number, par: number): void;
+  forward(L: number, T: number, B: number, rev: number, keep: number, par: number, b0: number, b1: number): void;
+  backward(L: number, T: number, B: number, rev: number, truncate: number, par: number, b0: number, b1: number): void;
+  sum_rows(src: number, rows: number, cols: number, dst: number): void;
   gemm(M: number, N: number, K: number, a: number, lda: number, bp: number, c: number, ldc: number, acc: number): void;
 }
 
@@ -92,17 +93,28 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
   };
 
   /**
-   * Runs a time loop with its `par` argument: per-step products of at least that many multiply-adds go to the pool
-   * (0: none). When some per-step product of this run is that large, the pool is held hot for the loop.
+   * Runs a time loop (`fn` 0: forward, 1: backward) over the threads: split by examples when there are several,
+   * else with its `par` argument, per-step products of at least that many multiply-adds going to the pool (0:
+   * none; the pool is held hot for the loop when some per-step product is that large).
    */
-  const timeLoop = async (k: WasmKernels, plan: 'forwardPlan' | 'backwardPlan', dims: DirectionRun['dims'], B: number, loop: (par: number) => void): Promise<void> => {
-    if (threads === 1) return loop(0);
+  const timeLoop = async (k: WasmKernels, fn: 0 | 1, args: readonly number[], dims: DirectionRun['dims'], B: number, T: number, loop: (par: number, b0: number, b1: number) => void): Promise<void> => {
+    if (threads === 1) return loop(0, 0, B);
     const pool = await poolOf(threads, options.minSplitWork);
-    const hot = stepProducts(k.program.run[plan], dims).some((macs) => B * macs >= pool.minSplitWork);
+    const products = stepProducts(k.program.run[fn === 0 ? 'forwardPlan' : 'backwardPlan'], dims);
+    // Examples are independent: with two or more, each thread runs the whole time loop for its own examples
+    // (no synchronisation until the end). Only worth a dispatch when the loop has enough work.
+    const parts = Math.min(threads, B);
+    if (parts > 1 && T * B * products.reduce((a, b) => a + b, 0) >= pool.minSplitWork) {
+      const ranges = Array.from({ length: parts }, (_, i) => [Math.floor((i * B) / parts), Math.floor(((i + 1) * B) / parts)] as const);
+      pool.runLoops(k.module, fn, args, ranges, (b0, b1) => loop(0, b0, b1));
+      return;
+    }
+    // One example: its per-step products split over the threads when large enough.
+    const hot = products.some((macs) => B * macs >= pool.minSplitWork);
     activePool = pool;
     if (hot) pool.hold(true);
     try {
-      loop(pool.minSplitWork);
+      loop(pool.minSplitWork, 0, B);
     } finally {
       if (hot) pool.hold(false);
       activePool = undefined;
@@ -139,7 +151,8 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
         region('OUT', T * B * H).fill(0);
         const gemm = await gemmFor(k, T * B);
         for (const g of k.program.hoisted) if (g.kind === 'hoisted') gemm(T * B, g.N, X, address('X'), X, address(g.weight), address(g.out), g.N, 0);
-        await timeLoop(k, 'forwardPlan', dims, B, (par) => ex.forward(at, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, par));
+        const args = [at, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0] as const;
+        await timeLoop(k, 0, args, dims, B, T, (par, b0, b1) => ex.forward(...args, par, b0, b1));
         const output = new Float64Array(region('OUT', T * B * H));
         const final = cell.states.map((_, s) => new Float64Array(region(`S${s}`, B * H)));
         return { output, final, tape };
@@ -168,9 +181,12 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       region('DX', T * B * X).fill(0);
       const { backwardPlan } = k.program.run;
       for (const id of backwardPlan.perTime) region(`b.PT${id}`, T * B * sizeOf(backwardPlan.graph.nodes[id]!.shape, dims)).fill(0);
-      await timeLoop(k, 'backwardPlan', dims, B, (par) => ex.backward(tape.at, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, par));
+      for (const r of k.program.rowSums) region(r.rows, T * B * r.size).fill(0);
+      const args = [tape.at, T, B, run.reverse ? 1 : 0, run.truncate ?? 0] as const;
+      await timeLoop(k, 1, args, dims, B, T, (par, b0, b1) => ex.backward(...args, par, b0, b1));
       const gemm = await gemmFor(k, T * B);
       for (const g of k.program.deferred) deferredProduct(g, T * B, gemm, views(tape));
+      for (const r of k.program.rowSums) ex.sum_rows(address(r.rows), T * B, r.size, address(r.target));
       return {
         dInput: new Float64Array(region('DX', T * B * X)),
         dInitial: cell.states.map((_, s) => new Float64Array(region(`C${s}`, B * H))),

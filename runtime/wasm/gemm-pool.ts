@@ -8,12 +8,14 @@
 // Products below SPLIT_WORK multiply-adds run on the calling thread only (see there).
 //
 // Control block (Int32Array over a SharedArrayBuffer): the job generation the workers wait on, the done count the
-// caller waits on, an error state, a stop flag, and one 9-int job per worker. A worker that throws (a trap on a
+// caller waits on, an error state, a stop flag, a hot flag, and one job per worker: a product's share, the
+// instantiation of a cell module (sent over the worker's MessagePort and received synchronously), or a cell
+// module's time loop over a range of examples (runLoops). A worker that throws (a trap on a
 // bad address) records the message in a shared text buffer and still counts itself done; a worker that dies
 // between jobs is seen by its error/exit event, which marks the pool failed and wakes any waiter; every later
 // gemm then throws instead of waiting forever. Nothing waits with a timeout.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { assembleWat, relaxedSimd } from '../../compiler/codegen/wasm/assemble.js';
 import { defaultRows, gemmModuleWat, PANEL } from '../../compiler/codegen/wasm/gemm.js';
 import { CellforgeError } from '../../ir/errors.js';
@@ -42,8 +44,14 @@ const ERR = 2; // 0 ok, 1 a job threw (message in the text buffer), 2 a worker d
 const STOP = 3; // set before the last generation bump: workers leave their loop
 const ERR_LEN = 4; // bytes of the error message
 const HOT = 5; // 1 while a time loop runs whose per-step products are split: workers poll instead of sleeping
-const JOBS = 8; // 9 ints per worker from here
-const JOB_INTS = 9;
+const JOBS = 8; // one job per worker from here: its kind, then 9 ints
+const JOB_INTS = 10;
+// Job kinds. GEMM: M N K a lda bp c ldc acc. LOAD: instantiate the module waiting on the worker's port. LOOP: call
+// time loop `fn` (0 forward, 1 backward) of loaded module `id` with L T B rev keep|truncate b0 b1.
+const NONE = 0;
+const GEMM = 1;
+const LOAD = 2;
+const LOOP = 3;
 const TEXT_BYTES = 1024;
 // Polling before sleeping. A futex wake-up costs ~10-60 µs here, so a short poll catches the next job of a burst
 // (per-step products) or the workers finishing at about the caller's time. Kept short on purpose: where the
@@ -68,11 +76,13 @@ export function gemmModule(fma: boolean): Promise<WebAssembly.Module> {
 // Plain JS, evaluated as a CommonJS script in each worker (works the same under tsx/vitest and from dist/).
 const WORKER_SOURCE = `
 'use strict';
-const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, control, text, index } = workerData;
+const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
+const { module, memory, control, text, index, port } = workerData;
 const ctl = new Int32Array(control);
 const bytes = new Uint8Array(text);
 const GEN = ${GEN}, DONE = ${DONE}, ERR = ${ERR}, STOP = ${STOP}, ERR_LEN = ${ERR_LEN}, HOT = ${HOT};
+const GEMM = ${GEMM}, LOAD = ${LOAD}, LOOP = ${LOOP};
+const loaded = []; // cell modules' exports, by the id the pool gave them
 const job = ${JOBS} + index * ${JOB_INTS};
 function report(e) {
   if (Atomics.compareExchange(ctl, ERR, 0, 1) !== 0) return;
@@ -97,7 +107,15 @@ for (;;) {
   gen = Atomics.load(ctl, GEN);
   if (Atomics.load(ctl, STOP)) break;
   try {
-    if (ctl[job] > 0) gemm(ctl[job], ctl[job + 1], ctl[job + 2], ctl[job + 3], ctl[job + 4], ctl[job + 5], ctl[job + 6], ctl[job + 7], ctl[job + 8]);
+    const kind = ctl[job], a = job + 1;
+    if (kind === GEMM) gemm(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8]);
+    else if (kind === LOAD) {
+      const m = receiveMessageOnPort(port).message;
+      loaded[m.id] = new WebAssembly.Instance(m.module, { env: { memory, pgemm: gemm } }).exports;
+    } else if (kind === LOOP) {
+      const ex = loaded[ctl[a]];
+      (ctl[a + 1] === 0 ? ex.forward : ex.backward)(ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], 0, ctl[a + 7], ctl[a + 8]);
+    }
   } catch (e) {
     report(e);
   }
@@ -127,7 +145,12 @@ export class GemmPool {
   private disposed = false;
   private splits = 0;
 
-  private constructor(threads: number, fma: boolean, minSplitWork: number, local: GemmFn, workers: Worker[], ctl: Int32Array, text: Uint8Array) {
+  private readonly ports: MessagePort[];
+  /** Cell modules the workers have instantiated, with the id their jobs name them by. */
+  private readonly loaded = new Map<WebAssembly.Module, number>();
+
+  private constructor(threads: number, fma: boolean, minSplitWork: number, local: GemmFn, workers: Worker[], ports: MessagePort[], ctl: Int32Array, text: Uint8Array) {
+    this.ports = ports;
     this.threads = threads;
     this.minSplitWork = minSplitWork;
     this.fma = fma;
@@ -153,8 +176,11 @@ export class GemmPool {
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     const startListeners: (() => void)[] = [];
+    const ports: MessagePort[] = [];
     for (let index = 0; index < threads - 1; index++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, text, index } });
+      const { port1, port2 } = new MessageChannel();
+      ports.push(port1);
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, text, index, port: port2 }, transferList: [port2] });
       workers.push(w);
       ready.push(
         new Promise<void>((resolve, reject) => {
@@ -173,7 +199,7 @@ export class GemmPool {
       for (const w of workers) void w.terminate();
       throw e;
     }
-    const pool = new GemmPool(threads, fma, options.minSplitWork ?? SPLIT_WORK, local, workers, ctl, new Uint8Array(text));
+    const pool = new GemmPool(threads, fma, options.minSplitWork ?? SPLIT_WORK, local, workers, ports, ctl, new Uint8Array(text));
     for (const off of startListeners) off();
     workers.forEach((w, index) => {
       const died = (why: string) => {
@@ -209,8 +235,7 @@ export class GemmPool {
    * addresses a, bp, c; strides lda, ldc in floats; B packed by packB). Returns when the whole product is done.
    */
   gemm(M: number, N: number, K: number, a: number, lda: number, bp: number, c: number, ldc: number, acc: boolean | number): void {
-    if (this.disposed) throw new CellforgeError('GemmPool: used after dispose()');
-    if (this.failure) throw new CellforgeError(this.failure);
+    this.check();
     const ac = acc ? 1 : 0;
     const nw = this.workers.length;
     if (nw === 0 || M * N * K < this.minSplitWork) {
@@ -228,26 +253,69 @@ export class GemmPool {
       return;
     }
     // part i covers units [floor(i·units/parts), floor((i+1)·units/parts)); the caller takes part 0
-    const ctl = this.ctl;
-    let mine: [number, number, number, number, number, number, number, number, number] | undefined;
+    const jobs: number[][] = [];
     for (let i = 0; i < this.threads; i++) {
       const u0 = Math.floor((i * units) / parts);
       const u1 = Math.floor(((i + 1) * units) / parts);
-      let job: [number, number, number, number, number, number, number, number, number];
-      if (i >= parts || u1 <= u0) job = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+      if (i >= parts || u1 <= u0) jobs.push([NONE]);
       else if (byRows) {
         const m0 = u0 * R;
         const m1 = Math.min(M, u1 * R);
-        job = [m1 - m0, N, K, a + m0 * lda * 4, lda, bp, c + m0 * ldc * 4, ldc, ac];
+        jobs.push([GEMM, m1 - m0, N, K, a + m0 * lda * 4, lda, bp, c + m0 * ldc * 4, ldc, ac]);
       } else {
         const n0 = u0 * PANEL;
         const n1 = Math.min(N, u1 * PANEL);
-        job = [M, n1 - n0, K, a, lda, bp + u0 * K * PANEL * 4, c + n0 * 4, ldc, ac];
+        jobs.push([GEMM, M, n1 - n0, K, a, lda, bp + u0 * K * PANEL * 4, c + n0 * 4, ldc, ac]);
       }
-      if (i === 0) mine = job;
-      else ctl.set(job, JOBS + (i - 1) * JOB_INTS);
     }
     this.splits++;
+    const j = jobs[0]!;
+    this.dispatch(jobs.slice(1), () => {
+      if (j[0] === GEMM) this.local(j[1]!, j[2]!, j[3]!, j[4]!, j[5]!, j[6]!, j[7]!, j[8]!, j[9]!);
+    });
+  }
+
+  /**
+   * Runs a cell module's time loop (`fn` 0: forward, 1: backward) over example ranges, one per thread: the
+   * caller's range through `local` (its own instance), the others on the workers (the module is instantiated on
+   * each worker the first time). `args`: L T B rev keep|truncate.
+   */
+  runLoops(module: WebAssembly.Module, fn: 0 | 1, args: readonly number[], ranges: readonly (readonly [number, number])[], local: (b0: number, b1: number) => void): void {
+    this.check();
+    const id = this.load(module);
+    const jobs = this.workers.map((_, w) => {
+      const r = ranges[w + 1];
+      return r ? [LOOP, id, fn, ...args, r[0], r[1]] : [NONE];
+    });
+    this.splits++;
+    this.dispatch(jobs, () => local(ranges[0]![0], ranges[0]![1]));
+  }
+
+  private check(): void {
+    if (this.disposed) throw new CellforgeError('GemmPool: used after dispose()');
+    if (this.failure) throw new CellforgeError(this.failure);
+  }
+
+  /** The module's id on the workers, instantiating it there first (synchronously, through each worker's port). */
+  private load(module: WebAssembly.Module): number {
+    let id = this.loaded.get(module);
+    if (id === undefined) {
+      id = this.loaded.size;
+      for (const port of this.ports) port.postMessage({ id, module });
+      this.dispatch(this.workers.map(() => [LOAD]), () => {});
+      this.loaded.set(module, id);
+    }
+    return id;
+  }
+
+  /** Posts one job per worker, runs `mine` on this thread, and waits until every worker has counted itself done. */
+  private dispatch(jobs: readonly (readonly number[])[], mine: () => void): void {
+    const ctl = this.ctl;
+    const nw = this.workers.length;
+    jobs.forEach((job, w) => {
+      ctl.fill(0, JOBS + w * JOB_INTS, JOBS + (w + 1) * JOB_INTS);
+      ctl.set(job, JOBS + w * JOB_INTS);
+    });
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, ERR_LEN, 0);
     if (Atomics.load(ctl, ERR) === 1) Atomics.store(ctl, ERR, 0); // a job error of an earlier call
@@ -255,8 +323,7 @@ export class GemmPool {
     Atomics.notify(ctl, GEN);
     let own: unknown;
     try {
-      const j = mine!;
-      this.local(j[0], j[1], j[2], j[3], j[4], j[5], j[6], j[7], j[8]);
+      mine();
     } catch (e) {
       own = e;
     }

@@ -127,8 +127,12 @@ function dialect(locals: Locals, decode: ReturnType<typeof encodedStorage>['deco
   };
 }
 
+/** The parameters every per-example function takes: the layout table, the batch, and this call's examples [b0, b1). */
+export const exampleParams = ['(param $L i32)', '(param $B i32)', '(param $b0 i32)', '(param $b1 i32)'];
+export const exampleArgs = () => [get('L'), get('B'), get('b0'), get('b1')].join(' ');
+
 /**
- * For every active example b (TIME[b] ≥ 0): t, bt and the row addresses, `perExample`, then `perUnit(flavour)`
+ * For every active example b in [b0, b1) (TIME[b] ≥ 0): t, bt and the row addresses, `perExample`, then `perUnit(flavour)`
  * over j in vectors of four and a one-lane tail. Returns the function body (after the locals).
  */
 export function overActiveUnits(frame: Frame, H: number, perExample: () => string[], perUnit: (flavour: Flavour) => string[]): string[] {
@@ -141,7 +145,7 @@ export function overActiveUnits(frame: Frame, H: number, perExample: () => strin
     ...(tail.length > 0 ? forLoop('tj', 'j4', i32((H - (H % 4)) * 4), i32(H * 4), tail, 4) : []),
   ];
   const inner = [set('bt', add(mul(get('t'), get('B')), get('b'))), ...frame.setRows(), ...before, ...units];
-  const loop = forLoop('ex', 'b', i32(0), get('B'), [
+  const loop = forLoop('ex', 'b', get('b0'), get('b1'), [
     set('t', `(i32.load ${add(get(time), `(i32.shl ${get('b')} ${i32(2)})`)})`),
     `(if (i32.ge_s ${get('t')} ${i32(0)}) (then`,
     ...inner.map((l) => `  ${l}`),
@@ -184,7 +188,7 @@ export function phaseFunction(name: string, plan: StepPlan, p: number, dims: Dim
       return [...b.perJ, ...b.stores];
     },
   );
-  return wasmFunction(name, ['(param $L i32)', '(param $B i32)'], frame.locals, body);
+  return wasmFunction(name, exampleParams, frame.locals, body);
 }
 
 export function wasmFunction(name: string, params: readonly string[], locals: Locals, body: readonly string[], exportAs?: string): string {

@@ -124,6 +124,11 @@ export function runLayout(cell: CompiledCell, dims: Dims): RunLayout {
   scratch(L, 'f', fwd, forwardPlan, dims);
   scratch(L, 'b', bw.graph, backwardPlan, dims);
   for (const id of backwardPlan.perTime) L.add(`b.PT${id}`, rows(sizeOf(bw.graph.nodes[id]!.shape, dims)));
+  // Parameter gradients the step computes (biases): one row per (t, b), summed after the loop, so examples can
+  // run on different threads and the sum's order does not depend on how they were split.
+  fwd.params.forEach((p, i) => {
+    if (backwardPlan.role[outputs.get(`d.${p.name}`)!] !== 'deferred') L.add(`b.PV${i}`, rows(sizeOf(p.shape, dims)));
+  });
   // Weight gradients Σ_rows g ⊗ v after the loop: the product reads gᵀ and v packed, both copied here.
   for (const n of bw.graph.nodes) {
     if (backwardPlan.role[n.id] !== 'deferred' || n.op !== 'outer') continue;

@@ -7,7 +7,7 @@ import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { blocks } from '../js/fused.js';
 import { safeLabel } from '../js/names.js';
-import { element, Frame, load, overActiveUnits, phaseFunction, rowsOf, store, wasmFunction, type Row, type RowOf } from './fused.js';
+import { element, exampleArgs, exampleParams, Frame, load, overActiveUnits, phaseFunction, rowsOf, store, wasmFunction, type Row, type RowOf } from './fused.js';
 import { gemmWat } from './gemm.js';
 import { runLayout, type RunLayout } from './layout.js';
 import { mathWat } from './math.js';
@@ -27,6 +27,8 @@ export interface WasmProgram {
   readonly run: RunLayout;
   readonly hoisted: readonly SequenceGemm[];
   readonly deferred: readonly SequenceGemm[];
+  /** After the backward loop: target += the sum over all T·B rows of `rows` (export sum_rows). */
+  readonly rowSums: readonly { readonly rows: string; readonly size: number; readonly target: string }[];
 }
 
 export function wasmProgram(cell: CompiledCell, dims: Dims, fma: boolean): WasmProgram {
@@ -49,6 +51,7 @@ export function wasmProgram(cell: CompiledCell, dims: Dims, fma: boolean): WasmP
     .filter((n) => forwardPlan.role[n.id] === 'hoisted')
     .map((n) => ({ kind: 'hoisted', weight: `WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`, out: `f.HX${n.id}`, N: sizeOf(n.shape, dims) }));
   const deferred = deferredGemms(cell, dims, backwardPlan, bRows, outputs);
+  const rowSums = cell.params.flatMap((p, i) => (run.layout.has(`b.PV${i}`) ? [{ rows: `b.PV${i}`, size: sizeOf(p.shape, dims), target: `GP${i}` }] : []));
   const text = [
     `;; ${safeLabel(cell.name)}: X=${dims.X} H=${dims.H}; f32x4 kernels, ${fma ? 'fused multiply-add (relaxed SIMD)' : 'multiply then add'}`,
     `;; region k's byte address is the i32 at $L + 4k: ${layout.regions.map((r, k) => `${k} ${r.name}`).join(', ')}`,
@@ -59,11 +62,13 @@ export function wasmProgram(cell: CompiledCell, dims: Dims, fma: boolean): WasmP
     mathWat,
     gemmWat(fma),
     stepGemmFunction(),
+    SUM_ROWS,
     ...functions,
     `(export "gemm" (func $gemm))`,
+    `(export "sum_rows" (func $sum_rows))`,
     `)`,
   ].join('\n');
-  return { text, run, hoisted, deferred };
+  return { text, run, hoisted, deferred, rowSums };
 }
 
 function paramIndex(graph: Graph, w: Node): number {
@@ -83,7 +88,22 @@ function stepGemmFunction(): string {
   ]);
 }
 
-/** TIME[b] = the time example b reads at step s (-1 past its length); returns how many are active. */
+/** dst[i] += Σ_r src[r·cols + i]: rows in order, four columns at a time (the tail one by one). */
+const SUM_ROWS = `(func $sum_rows (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32)
+  (local $r i32) (local $i i32) (local $vec i32)
+  (local.set $vec (i32.and (local.get $cols) (i32.const -4)))
+  ${forLoop('sr', 'r', i32(0), get('rows'), [
+    ...forLoop('sv', 'i', i32(0), get('vec'), [
+      `(v128.store (i32.add ${get('dst')} (i32.shl ${get('i')} ${i32(2)})) (f32x4.add (v128.load (i32.add ${get('dst')} (i32.shl ${get('i')} ${i32(2)}))) (v128.load (i32.add ${get('src')} (i32.shl ${get('i')} ${i32(2)})))))`,
+    ], 4),
+    ...forLoop('st', 'i', get('vec'), get('cols'), [
+      `(f32.store (i32.add ${get('dst')} (i32.shl ${get('i')} ${i32(2)})) (f32.add (f32.load (i32.add ${get('dst')} (i32.shl ${get('i')} ${i32(2)}))) (f32.load (i32.add ${get('src')} (i32.shl ${get('i')} ${i32(2)})))))`,
+    ]),
+    set('src', add(get('src'), `(i32.shl ${get('cols')} ${i32(2)})`)),
+  ]).join('\n  ')}
+)`;
+
+/** TIME[b] = the time example b in [b0, b1) reads at step s (-1 past its length); returns how many are active. */
 function timesFunction(run: RunLayout): string {
   const locals = new Locals();
   for (const v of ['b', 'len', 't', 'active', 'LEN', 'TIME']) locals.add(v, 'i32');
@@ -91,7 +111,7 @@ function timesFunction(run: RunLayout): string {
     set('LEN', tableLoad(run, 'LEN')),
     set('TIME', tableLoad(run, 'TIME')),
     set('active', i32(0)),
-    ...forLoop('ex', 'b', i32(0), get('B'), [
+    ...forLoop('ex', 'b', get('b0'), get('b1'), [
       set('len', `(i32.load ${add(get('LEN'), `(i32.shl ${get('b')} ${i32(2)})`)})`),
       set('t', `(select (select (i32.sub (i32.sub ${get('len')} ${i32(1)}) ${get('s')}) ${get('s')} ${get('rev')}) ${i32(-1)} (i32.lt_s ${get('s')} ${get('len')}))`),
       `(i32.store ${add(get('TIME'), `(i32.shl ${get('b')} ${i32(2)})`)} ${get('t')})`,
@@ -99,7 +119,7 @@ function timesFunction(run: RunLayout): string {
     ]),
     get('active'),
   ];
-  return wasmFunction('times', ['(param $L i32)', '(param $B i32)', '(param $s i32)', '(param $rev i32)', '(result i32)'], locals, body);
+  return wasmFunction('times', [...exampleParams, '(param $s i32)', '(param $rev i32)', '(result i32)'], locals, body);
 }
 
 /** Per phase: its products (calls), then its fused loop (a function). Returns the statements of one step. */
@@ -116,15 +136,20 @@ function phases(tag: string, plan: StepPlan, dims: Dims, rowOf: RowOf, run: RunL
       const R = sizeOf([w.shape[0]!], dims);
       const K = sizeOf([w.shape[1]!], dims);
       const i = paramIndex(graph, w);
-      const [a, c] = [tableLoad(run, operand.region), tableLoad(run, rowOf(n).region)];
+      // this call's rows b0..b1 of the operand and of the product
+      const rowAt = (region: string, size: number) => add(tableLoad(run, region), mul(get('b0'), i32(size * 4)));
+      const rows = `(i32.sub ${get('b1')} ${get('b0')})`;
       // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT).
-      const call = n.op === 'matvec' ? [get('B'), i32(R), i32(K), a, i32(K), tableLoad(run, `WN${i}`), c, i32(R)] : [get('B'), i32(K), i32(R), a, i32(R), tableLoad(run, `WT${i}`), c, i32(K)];
+      const call =
+        n.op === 'matvec'
+          ? [rows, i32(R), i32(K), rowAt(operand.region, K), i32(K), tableLoad(run, `WN${i}`), rowAt(rowOf(n).region, R), i32(R)]
+          : [rows, i32(K), i32(R), rowAt(operand.region, R), i32(R), tableLoad(run, `WT${i}`), rowAt(rowOf(n).region, K), i32(K)];
       step.push(`(call $step_gemm ${call.join(' ')} ${i32(0)} ${get('par')})`);
     }
     const fn = phaseFunction(`${tag}_phase${p}`, plan, p, dims, rowOf, run.layout);
     if (fn) {
       functions.push(fn);
-      step.push(`(call $${tag}_phase${p} ${get('L')} ${get('B')})`);
+      step.push(`(call $${tag}_phase${p} ${exampleArgs()})`);
     }
   }
   return step;
@@ -154,7 +179,7 @@ function forwardCommit(cell: CompiledCell, dims: Dims, run: RunLayout, rowOf: Ro
     return lines;
   };
   const body = overActiveUnits(frame, H, () => [], perUnit);
-  return wasmFunction('fwd_commit', ['(param $L i32)', '(param $B i32)', '(param $keep i32)'], frame.locals, body);
+  return wasmFunction('fwd_commit', [...exampleParams, '(param $keep i32)'], frame.locals, body);
 }
 
 /** Truncated BPTT cuts an example's cotangents at the start of its k-step chunks; then C0 += dL/dout_t. */
@@ -171,34 +196,24 @@ function backwardPrep(cell: CompiledCell, dims: Dims, run: RunLayout): string {
   };
   frame.locals.add('cut', 'i32');
   const body = overActiveUnits(frame, H, () => [set('cut', cut)], perUnit);
-  return wasmFunction('bwd_prep', ['(param $L i32)', '(param $B i32)', '(param $s i32)', '(param $truncate i32)'], frame.locals, body);
+  return wasmFunction('bwd_prep', [...exampleParams, '(param $s i32)', '(param $truncate i32)'], frame.locals, body);
 }
 
-/** Per active example: parameter gradients that are vectors (biases) and per-time copies, then the new cotangents. */
+/** Per active example: parameter gradients the step computes (biases) and per-time copies, then the new cotangents. */
 function backwardCommit(cell: CompiledCell, dims: Dims, run: RunLayout, rowOf: RowOf, outputs: Map<string, number>): string {
   const { H } = dims;
   const graph = cell.backward.graph;
   const plan = run.backwardPlan;
   const frame = new Frame(run.layout);
-  // Parameter gradients the step computes (the rest are deferred products): vectors per unit, scalars per example.
+  // Parameter gradients the step computes (the rest are deferred products): a row per (t, b) in b.PV<i>.
   const stepGrads = cell.params
     .map((p, i) => ({ i, size: sizeOf(p.shape, dims), node: graph.nodes[outputs.get(`d.${p.name}`)!]! }))
     .filter((g) => plan.role[g.node.id] !== 'deferred');
-  const scalarGrads = stepGrads
-    .filter((g) => g.node.shape.length === 0)
-    .map((g) => {
-      const gp = frame.row({ region: `GP${g.i}`, kind: 'param', size: g.size });
-      const v = frame.row(rowOf(g.node));
-      return `(f32.store ${get(gp)} (f32.add (f32.load ${get(gp)}) (f32.load ${get(v)})))`;
-    });
   const perUnit = (fl: 'vector' | 'tail') => {
     const lines: string[] = [];
     // Copies first: they may read a grad leaf C_k that the state writes below replace.
     for (const g of stepGrads) {
-      for (let c = 0; c < blocks(g.node); c++) {
-        const gp = element(frame, { region: `GP${g.i}`, kind: 'param', size: g.size }, c, H);
-        lines.push(store(gp, fl, `(f32x4.add ${load(gp, fl)} ${load(element(frame, rowOf(g.node), c, H), fl)})`));
-      }
+      for (let c = 0; c < Math.max(1, blocks(g.node)); c++) lines.push(store(element(frame, timeRow(`b.PV${g.i}`, g.size), c, H), fl, load(element(frame, rowOf(g.node), c, H), fl)));
     }
     for (const id of plan.perTime) {
       const n = graph.nodes[id]!;
@@ -209,19 +224,19 @@ function backwardCommit(cell: CompiledCell, dims: Dims, run: RunLayout, rowOf: R
     cell.states.forEach((_, k) => lines.push(store(element(frame, exampleRow(`C${k}`, H), 0, H), fl, get(`n${k}`))));
     return lines;
   };
-  const body = overActiveUnits(frame, H, () => scalarGrads, perUnit);
-  return wasmFunction('bwd_commit', ['(param $L i32)', '(param $B i32)'], frame.locals, body);
+  const body = overActiveUnits(frame, H, () => [], perUnit);
+  return wasmFunction('bwd_commit', exampleParams, frame.locals, body);
 }
 
 function forwardLoop(step: readonly string[]): string {
   const locals = new Locals();
   locals.add('s', 'i32');
   const body = forLoop('time', 's', i32(0), get('T'), [
-    `(br_if $time_done (i32.eqz (call $times ${get('L')} ${get('B')} ${get('s')} ${get('rev')})))`,
+    `(br_if $time_done (i32.eqz (call $times ${exampleArgs()} ${get('s')} ${get('rev')})))`,
     ...step,
-    `(call $fwd_commit ${get('L')} ${get('B')} ${get('keep')})`,
+    `(call $fwd_commit ${exampleArgs()} ${get('keep')})`,
   ]);
-  const params = ['L', 'T', 'B', 'rev', 'keep', 'par'].map((p) => `(param $${p} i32)`);
+  const params = ['L', 'T', 'B', 'rev', 'keep', 'par', 'b0', 'b1'].map((p) => `(param $${p} i32)`);
   return wasmFunction('forward', params, locals, body, 'forward');
 }
 
@@ -232,14 +247,14 @@ function backwardLoop(step: readonly string[]): string {
     set('s', `(i32.sub ${get('T')} ${i32(1)})`),
     `(block $time_done (loop $time`,
     `  (br_if $time_done (i32.lt_s ${get('s')} ${i32(0)}))`,
-    `  (if (call $times ${get('L')} ${get('B')} ${get('s')} ${get('rev')}) (then`,
-    `    (call $bwd_prep ${get('L')} ${get('B')} ${get('s')} ${get('truncate')})`,
+    `  (if (call $times ${exampleArgs()} ${get('s')} ${get('rev')}) (then`,
+    `    (call $bwd_prep ${exampleArgs()} ${get('s')} ${get('truncate')})`,
     ...step.map((l) => `    ${l}`),
-    `    (call $bwd_commit ${get('L')} ${get('B')})))`,
+    `    (call $bwd_commit ${exampleArgs()})))`,
     `  ${set('s', `(i32.sub ${get('s')} ${i32(1)})`)}`,
     `  (br $time)))`,
   ];
-  const params = ['L', 'T', 'B', 'rev', 'truncate', 'par'].map((p) => `(param $${p} i32)`);
+  const params = ['L', 'T', 'B', 'rev', 'truncate', 'par', 'b0', 'b1'].map((p) => `(param $${p} i32)`);
   return wasmFunction('backward', params, locals, body, 'backward');
 }
 

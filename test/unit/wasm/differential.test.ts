@@ -22,14 +22,24 @@ describe('wasm vs reference: vector widths and threads', () => {
   });
 });
 
-describe('wasm vs reference: products split over worker threads', () => {
-  // The split threshold lowered to 1 multiply-add: every product, per-step ones included, goes to the pool.
+describe('wasm vs reference: work split over worker threads', () => {
+  // The split threshold lowered to 1 multiply-add: everything that can be split is.
   const threaded = (cell: Parameters<typeof wasmBackend>[0]) => wasmBackend(cell, { threads: 2, minSplitWork: 1 });
-  const cfg: DiffConfig = { steps: 9, batch: 13, inputSize: 10, hiddenSize: 12, numLayers: 2, bidirectional: true, lengths: [9, 3, 1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 9], initialStates: true, truncate: 4 };
-  it.each(['lstm', 'gru', 'indrnn'])('%s: 2 threads, every product split', async (name) => {
+  const configs: Record<string, DiffConfig> = {
+    // examples split between the threads, each running the whole time loop for its own
+    'B=13: time loops split by examples': { steps: 9, batch: 13, inputSize: 10, hiddenSize: 12, numLayers: 2, bidirectional: true, lengths: [9, 3, 1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 9], initialStates: true, truncate: 4 },
+    // one example: each per-step product split between the threads (the pool held hot)
+    'B=1: per-step products split': { steps: 6, batch: 1, inputSize: 10, hiddenSize: 20, numLayers: 2, bidirectional: true, initialStates: true },
+  };
+  const cases = [
+    ...['lstm', 'gru', 'indrnn', 'lstm_layernorm'].map((c) => [c, 'B=13: time loops split by examples'] as const),
+    // (indrnn has no per-step product to split)
+    ...['lstm', 'gru', 'lstm_layernorm'].map((c) => [c, 'B=1: per-step products split'] as const),
+  ];
+  it.each(cases)('%s, %s', async (name, label) => {
     const pool = await poolOf(2, 1);
     const before = pool.splitCount;
-    expect(above(await differential(builtinCell(name), threaded, cfg), TOL)).toEqual({});
+    expect(above(await differential(builtinCell(name), threaded, configs[label]!), TOL)).toEqual({});
     expect(pool.splitCount).toBeGreaterThan(before);
   });
 });

@@ -61,6 +61,8 @@ export interface WasmOptions {
   readonly threads?: number;
   /** Smallest M·N·K split over the threads (default: the pool's, measured); tests lower it. */
   readonly minSplitWork?: number;
+  /** Use the relaxed-SIMD multiply-add (default: wherever the engine has it); false tests the fallback. */
+  readonly fma?: boolean;
 }
 
 export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): SequenceBackend {
@@ -126,7 +128,7 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
     async forwardDirection(run: DirectionRun): Promise<DirectionResult> {
       const { steps: T, batch: B, dims } = run;
       const { X, H } = dims;
-      const k = await wasmKernels(cell, dims);
+      const k = await wasmKernels(cell, dims, options.fma);
       const ex = instance(k);
       const { layout } = k.program.run;
       const { offsets, bytes } = layout.place(B, T);

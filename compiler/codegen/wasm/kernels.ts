@@ -12,13 +12,13 @@ export interface WasmKernels {
 
 const cache = new WeakMap<CompiledCell, Map<string, Promise<WasmKernels>>>();
 
-export function wasmKernels(cell: CompiledCell, dims: Dims): Promise<WasmKernels> {
+/** `fma`: use the relaxed-SIMD multiply-add (default: wherever the engine has it). */
+export function wasmKernels(cell: CompiledCell, dims: Dims, fma = relaxedSimd()): Promise<WasmKernels> {
   let perCell = cache.get(cell);
   if (!perCell) cache.set(cell, (perCell = new Map()));
-  const key = `${dims.X}x${dims.H}`;
+  const key = `${dims.X}x${dims.H}${fma ? '' : ' no-fma'}`;
   let hit = perCell.get(key);
   if (!hit) {
-    const fma = relaxedSimd();
     const program = wasmProgram(cell, dims, fma);
     hit = assembleWat(program.text, `${cell.name}.X${dims.X}.H${dims.H}.wat`).then((bytes) => ({ program, module: new WebAssembly.Module(bytes), fma }));
     perCell.set(key, hit);

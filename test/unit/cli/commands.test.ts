@@ -76,6 +76,16 @@ describe('cellforge compile', () => {
     expect(r.stdout).toContain('graph rnn_tanh {');
   });
 
+  it('--emit wasm prints the WebAssembly text of the module, which assembles and validates', async () => {
+    const r = await cli('compile', 'gru', '--emit', 'wasm', '--input-size', '5', '--hidden-size', '6');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(';; WebAssembly text specialised to X=5, H=6');
+    const text = r.stdout.slice(r.stdout.indexOf('(module'));
+    const { assembleWat } = await import('../../../compiler/codegen/wasm/assemble.js');
+    expect(WebAssembly.validate(await assembleWat(text))).toBe(true);
+  });
+
   it('--emit backward-ir prints the saved set and the backward graph', async () => {
     const r = await cli('compile', 'gru', '--emit', 'backward-ir');
     expect(r.code).toBe(0);

@@ -73,3 +73,11 @@ describe('wasm: splitting work over threads changes no bit', () => {
     }
   }, 60_000);
 });
+
+describe('wasm vs reference: without the relaxed-SIMD multiply-add (engines that lack it)', () => {
+  const plain = (cell: Parameters<typeof wasmBackend>[0]) => wasmBackend(cell, { threads: 1, fma: false });
+  const cfg: DiffConfig = { steps: 7, batch: 8, inputSize: 9, hiddenSize: 14, numLayers: 2, bidirectional: true, lengths: [7, 1, 3, 5, 7, 2, 6, 4], initialStates: true };
+  it.each(['lstm', 'gru', 'lstm_peephole'])('%s', async (name) => {
+    expect(above(await differential(builtinCell(name), plain, cfg), TOL)).toEqual({});
+  });
+});

@@ -1,7 +1,7 @@
 // The `wasm` backend: the compiler's WebAssembly SIMD module per (cell, X, H), tensors resident in one shared
 // memory for the whole sequence, and the products over all T·B rows optionally split over worker threads.
 import { guardDepth, type CompiledCell } from '../../compiler/compile.js';
-import { packB } from '../../compiler/codegen/wasm/gemm.js';
+import { packB, transposeInto } from '../../compiler/codegen/wasm/gemm.js';
 import { wasmKernels, type WasmKernels } from '../../compiler/codegen/wasm/kernels.js';
 import { wasmProgram, type SequenceGemm } from '../../compiler/codegen/wasm/program.js';
 import { CellforgeError } from '../../ir/errors.js';
@@ -216,9 +216,7 @@ function stepProducts(plan: StepPlan, dims: DirectionRun['dims']): number[] {
 function deferredProduct(g: SequenceGemm, rows: number, gemm: Gemm, v: { f32: Float32Array; address: (name: string) => number }): void {
   const { f32, address } = v;
   if (g.kind === 'outer') {
-    const a = address(g.a) / 4;
-    const aT = address(g.aT) / 4;
-    for (let r = 0; r < rows; r++) for (let m = 0; m < g.M; m++) f32[aT + m * rows + r] = f32[a + r * g.M + m]!;
+    transposeInto(f32, address(g.aT) / 4, f32, address(g.a) / 4, rows, g.M);
     packB(f32, address(g.bP) / 4, f32, address(g.b) / 4, rows, g.N, g.N, 1);
     gemm(g.M, g.N, rows, address(g.aT), rows, address(g.bP), address(g.target), g.N, 1);
   } else if (g.kind === 'matvec_t') {

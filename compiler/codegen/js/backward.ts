@@ -3,6 +3,7 @@
 import { invariant } from '../../../ir/errors.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
+import { deferredProducts } from '../../plan/deferred.js';
 import { planStep, unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { indent, paramBindings, phaseGemms, scratchBuffers, stepTimes, transposedParams } from './common.js';
 import { emitPhase, type Storage } from './fused.js';
@@ -46,7 +47,7 @@ export function emitBackward(graph: Graph, states: readonly string[], inputName:
   body.push(indent(step.filter(Boolean).join('\n'), 2));
   body.push(`}`);
   body.push(`// weight and input gradients: one GEMM each over all T·B rows`);
-  body.push(deferred(graph, plan, dims, storage, inputName, outputs));
+  body.push(deferred(graph, plan, dims, storage, inputName));
   return [
     `// backward step of ${safeLabel(graph.name)}: X=${dims.X} H=${H}, ${plan.phaseCount - 1} phase(s) per step`,
     paramBindings(graph),
@@ -86,7 +87,7 @@ function commit(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, stat
   return lines.join('\n');
 }
 
-function deferred(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, inputName: string, outputs: Map<string, number>): string {
+function deferred(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, inputName: string): string {
   const lines: string[] = [];
   const byTime = (n: Node): string => {
     if (n.op === 'input') return 'X';
@@ -94,25 +95,14 @@ function deferred(graph: Graph, plan: StepPlan, dims: Dims, storage: Storage, in
     invariant(n.op === 'state' || n.op === 'saved', `deferred operand %${n.id} is not stored by time`);
     return storage(n).array;
   };
-  const accumulate = (id: number, target: string): void => {
-    const n = graph.nodes[id]!;
-    if (n.op === 'add') return n.args.forEach((a) => accumulate(a, target));
-    if (n.op === 'broadcast') return; // a zero gradient
-    const [a, b] = n.args.map((x) => graph.nodes[x]!) as [Node, Node];
-    if (n.op === 'outer') {
+  for (const { op, a, b, target } of deferredProducts(plan, inputName, graph.params)) {
+    if (op === 'outer') {
       // Σ_rows g ⊗ v = Gᵀ·V: both sides transposed so the product runs as rows against rows.
       const [M, N] = [sizeOf(a.shape, dims), sizeOf(b.shape, dims)];
       lines.push(`gemmNT(${M}, ${N}, T * B, transpose(${byTime(a)}, T * B, ${M}), 0, transpose(${byTime(b)}, T * B, ${N}), ${target}, 0, true);`);
-    } else if (n.op === 'matvec_t') {
-      if (a.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
+    } else {
       lines.push(`gemmNT(T * B, ${sizeOf([a.shape[1]!], dims)}, ${sizeOf([a.shape[0]!], dims)}, ${byTime(b)}, 0, ${storage(a).array}t, ${target}, 0, true);`);
-    } else throw unsupported(graph, n, `op ${n.op} after the time loop`);
-  };
-  const dx = outputs.get(`d.${inputName}`)!;
-  if (plan.role[dx] === 'deferred') accumulate(dx, 'DX');
-  graph.params.forEach((p, i) => {
-    const id = outputs.get(`d.${p.name}`)!;
-    if (plan.role[id] === 'deferred') accumulate(id, `GP${i}`);
-  });
+    }
+  }
   return lines.join('\n');
 }

@@ -94,6 +94,24 @@ export function packB(
   }
 }
 
+/**
+ * dst[dOff + c·rows + r] = src[sOff + r·cols + c]: the transpose of a row-major [rows, cols] matrix, in 32×32 tiles
+ * so both sides stay in cache (the A operand of a weight gradient Σ_rows g ⊗ v is gᵀ).
+ */
+export function transposeInto(dst: Float32Array, dOff: number, src: Float32Array, sOff: number, rows: number, cols: number): void {
+  const TILE = 32;
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        const s = sOff + r * cols;
+        for (let c = c0; c < c1; c++) dst[dOff + c * rows + r] = src[s + c]!;
+      }
+    }
+  }
+}
+
 /** Knobs of the generated code, for tuning; gemmWat uses the defaults. */
 export interface GemmOptions {
   /** Rows per micro-kernel tile. */

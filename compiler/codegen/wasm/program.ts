@@ -4,6 +4,7 @@
 import type { CompiledCell } from '../../compile.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
+import { deferredProducts } from '../../plan/deferred.js';
 import { unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { blocks } from '../js/fused.js';
 import { safeLabel } from '../js/names.js';
@@ -50,7 +51,7 @@ export function wasmProgram(cell: CompiledCell, dims: Dims, fma: boolean): WasmP
   const hoisted: SequenceGemm[] = fwd.nodes
     .filter((n) => forwardPlan.role[n.id] === 'hoisted')
     .map((n) => ({ kind: 'hoisted', weight: `WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`, out: `f.HX${n.id}`, N: sizeOf(n.shape, dims) }));
-  const deferred = deferredGemms(cell, dims, backwardPlan, bRows, outputs);
+  const deferred = deferredGemms(cell, dims, backwardPlan, bRows);
   const rowSums = cell.params.flatMap((p, i) => (run.layout.has(`b.PV${i}`) ? [{ rows: `b.PV${i}`, size: sizeOf(p.shape, dims), target: `GP${i}` }] : []));
   const text = [
     `;; ${safeLabel(cell.name)}: X=${dims.X} H=${dims.H}; f32x4 kernels, ${fma ? 'fused multiply-add (relaxed SIMD)' : 'multiply then add'}`,
@@ -258,9 +259,8 @@ function backwardLoop(step: readonly string[]): string {
   return wasmFunction('backward', params, locals, body, 'backward');
 }
 
-function deferredGemms(cell: CompiledCell, dims: Dims, plan: StepPlan, rowOf: RowOf, outputs: Map<string, number>): SequenceGemm[] {
+function deferredGemms(cell: CompiledCell, dims: Dims, plan: StepPlan, rowOf: RowOf): SequenceGemm[] {
   const graph = plan.graph;
-  const out: SequenceGemm[] = [];
   const byTime = (n: Node): string => {
     if (n.op === 'input') return 'X';
     if (plan.perTime.has(n.id)) return `b.PT${n.id}`;
@@ -268,23 +268,9 @@ function deferredGemms(cell: CompiledCell, dims: Dims, plan: StepPlan, rowOf: Ro
     if (row.kind !== 'time') throw unsupported(graph, n, 'a weight gradient of a value not stored by time');
     return row.region;
   };
-  const accumulate = (id: number, target: string): void => {
-    const n = graph.nodes[id]!;
-    if (n.op === 'add') return n.args.forEach((a) => accumulate(a, target));
-    if (n.op === 'broadcast') return; // a zero gradient
-    const [a, b] = n.args.map((x) => graph.nodes[x]!) as [Node, Node];
-    if (n.op === 'outer') {
-      out.push({ kind: 'outer', a: byTime(a), M: sizeOf(a.shape, dims), b: byTime(b), N: sizeOf(b.shape, dims), aT: `e.A${n.id}`, bP: `e.B${n.id}`, target });
-    } else if (n.op === 'matvec_t') {
-      if (a.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
-      out.push({ kind: 'matvec_t', g: byTime(b), R: sizeOf([a.shape[0]!], dims), K: sizeOf([a.shape[1]!], dims), weight: `WT${paramIndex(graph, a)}`, target });
-    } else throw unsupported(graph, n, `op ${n.op} after the time loop`);
-  };
-  const dx = outputs.get(`d.${cell.ir.inputName}`)!;
-  if (plan.role[dx] === 'deferred') accumulate(dx, 'DX');
-  cell.params.forEach((p, i) => {
-    const id = outputs.get(`d.${p.name}`)!;
-    if (plan.role[id] === 'deferred') accumulate(id, `GP${i}`);
-  });
-  return out;
+  return deferredProducts(plan, cell.ir.inputName, cell.params).map(({ op, node, a, b, target }) =>
+    op === 'outer'
+      ? { kind: 'outer', a: byTime(a), M: sizeOf(a.shape, dims), b: byTime(b), N: sizeOf(b.shape, dims), aT: `e.A${node.id}`, bP: `e.B${node.id}`, target }
+      : { kind: 'matvec_t', g: byTime(b), R: sizeOf([a.shape[0]!], dims), K: sizeOf([a.shape[1]!], dims), weight: `WT${paramIndex(graph, a)}`, target },
+  );
 }

@@ -5,6 +5,7 @@ import type { CompiledCell } from '../../compile.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { opDef } from '../../../ir/ops.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
+import { deferredProducts } from '../../plan/deferred.js';
 import { planStep, unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { blocks, phaseBody, type Dialect, type Storage } from '../js/fused.js';
 import { makeStorage, type StorageNames } from '../js/storage.js';
@@ -147,7 +148,7 @@ export function wgslProgram(cell: CompiledCell, dims: Dims, B: number, T: number
   phases(g, bwPlan, 'bwd', bwd, bwStep);
   bwStep.push(g.elementwise('bwd.commit', backwardCommit(g, bw.graph, bwPlan, bwd.storage, cell.states, outputs, vectorGrads), B * H));
   const epilogue: Dispatch[] = [];
-  deferred(g, bw.graph, bwPlan, bwd, cell.ir.inputName, outputs, epilogue);
+  deferred(g, bw.graph, bwPlan, bwd, cell.ir.inputName, epilogue);
   for (const v of vectorGrads) {
     const size = sizeOf(v.p.shape, dims);
     const src = `${kernelHeader}
@@ -402,30 +403,20 @@ function backwardCommit(g: Builder, graph: Graph, plan: StepPlan, storage: Stora
   return perUnit(g, lines.join('\n'));
 }
 
-function deferred(g: Builder, graph: Graph, plan: StepPlan, st: ArenaStorage, inputName: string, outputs: Map<string, number>, out: Dispatch[]): void {
+function deferred(g: Builder, graph: Graph, plan: StepPlan, st: ArenaStorage, inputName: string, out: Dispatch[]): void {
   const { arena, dims, B, T } = g;
   const byTime = (n: Node): number => {
     if (n.op === 'input') return arena.offset('X');
     if (plan.perTime.has(n.id)) return arena.offset(`b.PT${n.id}`);
     return arena.offset(st.region(n));
   };
-  const accumulate = (id: number, target: number): void => {
-    const n = graph.nodes[id]!;
-    if (n.op === 'add') return n.args.forEach((a) => accumulate(a, target));
-    if (n.op === 'broadcast') return; // a zero gradient
-    const [a, b] = n.args.map((x) => graph.nodes[x]!) as [Node, Node];
-    if (n.op === 'outer') {
-      out.push(g.gemm('TN', { M: sizeOf(a.shape, dims), N: sizeOf(b.shape, dims), K: T * B, a: byTime(a), b: byTime(b), c: target, accumulate: true }));
-    } else if (n.op === 'matvec_t') {
-      if (a.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
+  for (const { op, a, b, target } of deferredProducts(plan, inputName, graph.params)) {
+    const c = arena.offset(target);
+    if (op === 'outer') {
+      out.push(g.gemm('TN', { M: sizeOf(a.shape, dims), N: sizeOf(b.shape, dims), K: T * B, a: byTime(a), b: byTime(b), c, accumulate: true }));
+    } else {
       const [R, K] = [sizeOf([a.shape[0]!], dims), sizeOf([a.shape[1]!], dims)];
-      out.push(g.gemm('NN', { M: T * B, N: K, K: R, a: byTime(b), b: arena.offset(st.region(a)), c: target, accumulate: true }));
-    } else throw unsupported(graph, n, `op ${n.op} after the time loop`);
-  };
-  const dx = outputs.get(`d.${inputName}`)!;
-  if (plan.role[dx] === 'deferred') accumulate(dx, arena.offset('DX'));
-  graph.params.forEach((p, i) => {
-    const id = outputs.get(`d.${p.name}`)!;
-    if (plan.role[id] === 'deferred') accumulate(id, arena.offset(`GP${i}`));
-  });
+      out.push(g.gemm('NN', { M: T * B, N: K, K: R, a: byTime(b), b: arena.offset(st.region(a)), c, accumulate: true }));
+    }
+  }
 }

@@ -127,19 +127,21 @@ export function estimateResources(req: ResourceRequest): ResourceEstimate {
  * Throws a CellforgeError when the run cannot fit: more bytes than the machine has (os.totalmem(), or
  * `limitBytes`), or one array larger than a typed array can be. Returns the estimate otherwise.
  */
+let machineBytes: number | undefined;
+
 export function checkResources(req: ResourceRequest): ResourceEstimate {
   const est = estimateResources(req);
-  const what = describe(req);
-  const advice = req.training ? 'reduce batch or use eval mode' : 'reduce batch or split the sequence';
+  // Messages are formatted only on the way to an error: this runs before every forward.
+  const advice = () => (req.training ? 'reduce batch or use eval mode' : 'reduce batch or split the sequence');
   if (est.largestArray > MAX_ARRAY_ELEMENTS) {
     throw new CellforgeError(
-      `this run needs an array of ${est.largestArray.toExponential(2)} elements (${what}), more than the ${MAX_ARRAY_ELEMENTS} a typed array can hold; ${advice}`,
+      `this run needs an array of ${est.largestArray.toExponential(2)} elements (${describe(req)}), more than the ${MAX_ARRAY_ELEMENTS} a typed array can hold; ${advice()}`,
     );
   }
-  const limit = req.limitBytes ?? totalmem();
+  const limit = req.limitBytes ?? (machineBytes ??= totalmem());
   if (est.bytes > limit) {
     const has = req.limitBytes === undefined ? `the ${formatBytes(limit)} this machine has` : `the limit of ${formatBytes(limit)}`;
-    throw new CellforgeError(`this run needs about ${formatBytes(est.bytes)} (${what}), more than ${has}; ${advice}`);
+    throw new CellforgeError(`this run needs about ${formatBytes(est.bytes)} (${describe(req)}), more than ${has}; ${advice()}`);
   }
   return est;
 }

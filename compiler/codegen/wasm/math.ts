@@ -107,13 +107,10 @@ export const mathWat: string = `
 
   ;; sigmoid4: e = e^-|x| (never overflows), then 1/(1+e) for x >= 0 and e/(1+e) for x < 0.
   (func $sigmoid4 (param $x v128) (result v128)
-    (local $e v128) (local $d v128)
+    (local $e v128) (local $s v128)
     (local.set $e (call $exp4 (f32x4.neg (f32x4.abs (local.get $x)))))
-    (local.set $d (f32x4.add (local.get $e) ${f(1)}))
-    (v128.bitselect
-      (f32x4.div ${f(1)} (local.get $d))
-      (f32x4.div (local.get $e) (local.get $d))
-      (f32x4.ge (local.get $x) ${f(0)})))
+    (local.set $s (f32x4.div ${f(1)} (f32x4.add (local.get $e) ${f(1)})))
+    (v128.bitselect (local.get $s) (f32x4.mul (local.get $e) (local.get $s)) (f32x4.ge (local.get $x) ${f(0)})))
 
   ;; tanh4: u = expm1(-2|x|), tanh|x| = -u/(u+2) (relative accuracy near 0, 1 for large |x|), sign of x restored
   ;; by bits so tanh(-0) = -0.

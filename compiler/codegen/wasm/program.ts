@@ -11,7 +11,7 @@ import { safeLabel } from '../js/names.js';
 import { element, exampleArgs, exampleParams, Frame, load, overActiveUnits, phaseFunction, rowsOf, store, wasmFunction, type Row, type RowOf } from './fused.js';
 import { gemmWat } from './gemm.js';
 import { runLayout, type RunLayout } from './layout.js';
-import { mathWat } from './math.js';
+import { mathWatFor } from './math.js';
 import { add, forLoop, get, i32, Locals, mul, set } from './wat.js';
 
 /** A product of the whole sequence, run by the runtime (possibly over threads): C (+)= A·B over T·B rows. */
@@ -60,7 +60,7 @@ export function wasmProgram(cell: CompiledCell, dims: Dims, fma: boolean): WasmP
     `(import "env" "memory" (memory 1 65536 shared))`,
     `;; C (+)= A·B on the thread pool (the runtime's): M N K a lda bp c ldc accumulate`,
     `(import "env" "pgemm" (func $pgemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32)))`,
-    mathWat,
+    mathWatFor(fma),
     gemmWat(fma),
     stepGemmFunction(),
     SUM_ROWS,

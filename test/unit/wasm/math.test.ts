@@ -2,7 +2,7 @@
 // seeded random inputs across magnitudes plus a table of special values, errors in float32 ulps.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assembleWat } from '../../../compiler/codegen/wasm/assemble.js';
-import { mathWat } from '../../../compiler/codegen/wasm/math.js';
+import { mathWat, mathWatFor } from '../../../compiler/codegen/wasm/math.js';
 
 const NAMES = ['exp4', 'expm1_4', 'log4', 'sigmoid4', 'tanh4', 'softplus4'] as const;
 type Name = (typeof NAMES)[number];
@@ -19,18 +19,20 @@ const wrapper = (name: Name): string => `
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $next))))`;
 
-let exports: Record<Name, (len: number) => void>;
-let mem: WebAssembly.Memory;
+/** Both builds of the functions: standard SIMD128 only, and polynomials through the relaxed multiply-add. */
+const modules = new Map<boolean, { exports: Record<Name, (len: number) => void>; mem: WebAssembly.Memory }>();
 
 beforeAll(async () => {
-  const bytes = await assembleWat(`(module (memory (export "mem") 4) ${mathWat} ${NAMES.map(wrapper).join('')})`, 'math.test.wat');
-  const { instance } = await WebAssembly.instantiate(bytes as BufferSource); // assembleWat gives Uint8Array<ArrayBufferLike>
-  exports = instance.exports as unknown as Record<Name, (len: number) => void>;
-  mem = instance.exports.mem as WebAssembly.Memory;
+  for (const fma of [false, true]) {
+    const bytes = await assembleWat(`(module (memory (export "mem") 4) ${mathWatFor(fma)} ${NAMES.map(wrapper).join('')})`, 'math.test.wat');
+    const { instance } = await WebAssembly.instantiate(bytes as BufferSource); // assembleWat gives Uint8Array<ArrayBufferLike>
+    modules.set(fma, { exports: instance.exports as unknown as Record<Name, (len: number) => void>, mem: instance.exports.mem as WebAssembly.Memory });
+  }
 });
 
 /** Runs the wasm function over xs (any length), chunked to fit the module's memory. */
-function run(name: Name, xs: Float32Array): Float32Array {
+function run(name: Name, xs: Float32Array, fma = false): Float32Array {
+  const { exports, mem } = modules.get(fma)!;
   const out = new Float32Array(xs.length);
   for (let at = 0; at < xs.length; at += PAGE_FLOATS) {
     const chunk = xs.subarray(at, at + PAGE_FLOATS);
@@ -153,9 +155,9 @@ function randomInputs(name: Name, seed: number): number[] {
 interface Report { max: number; at: number; got: number; want: number; failures: { x: number; got: number; want: number; err: number }[] }
 
 /** Max ulp error of name over xs; failures are inputs past the bound (denormal results judged by DENORMAL_ABS_ULPS). */
-function measure(name: Name, inputs: number[]): Report {
+function measure(name: Name, inputs: number[], fma: boolean): Report {
   const xs = Float32Array.from(inputs);
-  const got = run(name, xs);
+  const got = run(name, xs, fma);
   const report: Report = { max: 0, at: NaN, got: NaN, want: NaN, failures: [] };
   for (let j = 0; j < xs.length; j++) {
     const x = xs[j]!;
@@ -168,18 +170,18 @@ function measure(name: Name, inputs: number[]): Report {
   return report;
 }
 
-describe('wasm SIMD128 math: accuracy against float64 rounded to float32', () => {
+describe.each([false, true])('wasm SIMD128 math (relaxed multiply-add: %s): accuracy against float64 rounded to float32', (fma) => {
   it.each(NAMES.map((name, k) => [name, BOUND[name], k] as const))('%s within %d ulp (denormal results within 4 * 2^-149)', (name, _bound, k) => {
     const inputs = [...randomInputs(name, 0x5eed + 1000 * k), ...SPECIAL];
     expect(inputs.length).toBeGreaterThanOrEqual(100_000);
-    const r = measure(name, inputs);
-    console.log(`${name}: max error ${r.max} ulp at x = ${r.at} (got ${r.got}, want ${r.want}) over ${inputs.length} inputs`);
+    const r = measure(name, inputs, fma);
+    console.log(`${name}${fma ? ' (fma)' : ''}: max error ${r.max} ulp at x = ${r.at} (got ${r.got}, want ${r.want}) over ${inputs.length} inputs`);
     expect(r.failures).toEqual([]);
   });
 });
 
-describe('wasm SIMD128 math: special values exactly', () => {
-  const one = (name: Name, x: number): number => run(name, Float32Array.of(x))[0]!;
+describe.each([false, true])('wasm SIMD128 math (relaxed multiply-add: %s): special values exactly', (fma) => {
+  const one = (name: Name, x: number): number => run(name, Float32Array.of(x), fma)[0]!;
   const cases: [Name, number, number][] = [
     ['exp4', NaN, NaN], ['exp4', Infinity, Infinity], ['exp4', -Infinity, 0], ['exp4', 0, 1], ['exp4', -0, 1],
     ['exp4', 89, Infinity], ['exp4', 88.72283935546875, Infinity], ['exp4', 88.72283172607422, Math.exp(88.72283172607422)], ['exp4', -104, 0],

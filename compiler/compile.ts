@@ -62,13 +62,22 @@ function displayPath(path: string): string {
   return rel.startsWith('..') ? resolve(path) : rel;
 }
 
+/**
+ * Compiled cells by (file, source), least recently used first. Bounded: a process that compiles many distinct
+ * cells (a fuzzer, a search over cell designs) would otherwise keep every one, with its kernels per (X, H).
+ */
 const cache = new Map<string, CompiledCell>();
+const CACHE_CELLS = 256;
 
 export function compileCell(sourceOrPath: string): CompiledCell {
   const { source, file } = resolveCellSource(sourceOrPath);
   const key = `${file}\0${source}`;
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    cache.delete(key); // most recently used: last in the map's order
+    cache.set(key, hit);
+    return hit;
+  }
   const ir = guardDepth(file, () => parseCell(source, file));
   verify(ir.graph);
   let backward: BackwardIR | undefined;
@@ -91,6 +100,7 @@ export function compileCell(sourceOrPath: string): CompiledCell {
     emit: (kind, sizes) => emit(cell, kind, sizes),
   };
   cache.set(key, cell);
+  if (cache.size > CACHE_CELLS) cache.delete(cache.keys().next().value!);
   return cell;
 }
 

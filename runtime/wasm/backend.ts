@@ -9,7 +9,7 @@ import { sizeOf } from '../../ir/shape.js';
 import type { StepPlan } from '../../compiler/plan/step-plan.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
 import { defaultThreads, GemmPool } from './gemm-pool.js';
-import { sharedHeap } from './heap.js';
+import { heapFor, sharedHeap, type Heap } from './heap.js';
 
 interface Exports {
   forward(L: number, T: number, B: number, rev: number, keep: number, par: number, b0: number, b1: number): void;
@@ -22,33 +22,48 @@ type Gemm = Exports['gemm'];
 
 /** The pool the running call's large products go to (the module's `pgemm` import reads it). */
 let activePool: GemmPool | undefined;
-const instances = new WeakMap<WebAssembly.Module, Exports>();
+/** Instances of each module, per heap (an instance is bound to one memory). */
+const instances = new WeakMap<Heap, WeakMap<WebAssembly.Module, Exports>>();
 
-function instance(k: WasmKernels): Exports {
-  let ex = instances.get(k.module);
+function instance(k: WasmKernels, heap: Heap): Exports {
+  let perHeap = instances.get(heap);
+  if (!perHeap) instances.set(heap, (perHeap = new WeakMap()));
+  let ex = perHeap.get(k.module);
   if (!ex) {
     const self: { ex?: Exports } = {};
     const pgemm: Gemm = (...a) => (activePool ? activePool.gemm(...a) : self.ex!.gemm(...a));
-    ex = new WebAssembly.Instance(k.module, { env: { memory: sharedHeap().memory, pgemm } }).exports as unknown as Exports;
+    ex = new WebAssembly.Instance(k.module, { env: { memory: heap.memory, pgemm } }).exports as unknown as Exports;
     self.ex = ex;
-    instances.set(k.module, ex);
+    perHeap.set(k.module, ex);
   }
   return ex;
 }
 
-const pools = new Map<string, Promise<GemmPool>>();
+const pools = new WeakMap<Heap, Map<string, Promise<GemmPool>>>();
 
-/** One pool per (threads, split threshold) for the process: workers are started once and reused. */
-export function poolOf(threads: number, minSplitWork?: number): Promise<GemmPool> {
+/**
+ * One pool per (threads, split threshold) for a heap (the process's, by default): workers are started once and
+ * reused, and stopped when the heap is retired.
+ */
+export function poolOf(threads: number, minSplitWork?: number, heap: Heap = sharedHeap()): Promise<GemmPool> {
+  let perHeap = pools.get(heap);
+  if (!perHeap) {
+    const created = (perHeap = new Map<string, Promise<GemmPool>>());
+    pools.set(heap, created);
+    heap.onRetire(() => {
+      for (const p of created.values()) void p.then((pool) => pool.dispose(), () => undefined);
+    });
+  }
   const key = `${threads}/${minSplitWork ?? 'default'}`;
-  const known = pools.get(key);
+  const known = perHeap.get(key);
   if (known) return known;
-  const p = GemmPool.create(sharedHeap().memory, threads, minSplitWork !== undefined ? { minSplitWork } : {});
-  pools.set(key, p);
+  const p = GemmPool.create(heap.memory, threads, minSplitWork !== undefined ? { minSplitWork } : {});
+  perHeap.set(key, p);
   return p;
 }
 
 interface WasmTape {
+  readonly heap: Heap;
   readonly at: number;
   readonly bytes: number;
   readonly offsets: readonly number[];
@@ -65,32 +80,37 @@ export interface WasmOptions {
   readonly fma?: boolean;
 }
 
+/** A backend dropped without dispose() (its RNN garbage-collected) gives its tapes' blocks back to the heap. */
+const dropped = new FinalizationRegistry<Set<WasmTape>>((tapes) => {
+  for (const tape of tapes) tape.heap.release(tape.at, tape.bytes);
+  tapes.clear();
+});
+
 export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): SequenceBackend {
   // Generate eagerly for error reporting: an unsupported cell fails at construction, not mid-training.
   guardDepth(cell.file, () => wasmProgram(cell, { X: 1, H: 1 }, false));
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
-  const heap = sharedHeap();
   const outstanding = new Set<WasmTape>();
   let generation = 0;
 
   const release = (tape: WasmTape) => {
-    if (outstanding.delete(tape)) heap.release(tape.at, tape.bytes);
+    if (outstanding.delete(tape)) tape.heap.release(tape.at, tape.bytes);
   };
 
   /** Views of the run's regions (made after any allocation: growing the memory replaces its buffer). */
   const views = (tape: WasmTape) => {
     const { layout } = tape.kernels.program.run;
-    const f32 = new Float32Array(heap.memory.buffer);
+    const f32 = new Float32Array(tape.heap.memory.buffer);
     const address = (name: string) => tape.at + tape.offsets[layout.index(name)]!;
     const region = (name: string, length: number) => f32.subarray(address(name) / 4, address(name) / 4 + length);
     return { f32, address, region };
   };
 
   /** Products over every row of the sequence, on the pool when it has threads to give. */
-  const gemmFor = async (k: WasmKernels, rows: number): Promise<Gemm> => {
-    const ex = instance(k);
+  const gemmFor = async (k: WasmKernels, heap: Heap, rows: number): Promise<Gemm> => {
+    const ex = instance(k, heap);
     if (threads === 1 || rows < 64) return ex.gemm;
-    const pool = await poolOf(threads, options.minSplitWork);
+    const pool = await poolOf(threads, options.minSplitWork, heap);
     return (...a) => pool.gemm(...a);
   };
 
@@ -99,9 +119,9 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
    * else with its `par` argument, per-step products of at least that many multiply-adds going to the pool (0:
    * none; the pool is held hot for the loop when some per-step product is that large).
    */
-  const timeLoop = async (k: WasmKernels, fn: 0 | 1, args: readonly number[], dims: DirectionRun['dims'], B: number, T: number, loop: (par: number, b0: number, b1: number) => void): Promise<void> => {
+  const timeLoop = async (k: WasmKernels, heap: Heap, fn: 0 | 1, args: readonly number[], dims: DirectionRun['dims'], B: number, T: number, loop: (par: number, b0: number, b1: number) => void): Promise<void> => {
     if (threads === 1) return loop(0, 0, B);
-    const pool = await poolOf(threads, options.minSplitWork);
+    const pool = await poolOf(threads, options.minSplitWork, heap);
     const products = stepProducts(k.program.run[fn === 0 ? 'forwardPlan' : 'backwardPlan'], dims);
     // Examples are independent: with two or more, each thread runs the whole time loop for its own examples
     // (no synchronisation until the end). Only worth a dispatch when the loop has enough work.
@@ -123,17 +143,18 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
     }
   };
 
-  return {
+  const backend: SequenceBackend = {
     name: 'wasm',
     async forwardDirection(run: DirectionRun): Promise<DirectionResult> {
       const { steps: T, batch: B, dims } = run;
       const { X, H } = dims;
       const k = await wasmKernels(cell, dims, options.fma);
-      const ex = instance(k);
       const { layout } = k.program.run;
       const { offsets, bytes } = layout.place(B, T);
+      const heap = heapFor(bytes);
+      const ex = instance(k, heap);
       const at = heap.alloc(bytes);
-      const tape: WasmTape = { at, bytes, offsets, kernels: k, generation };
+      const tape: WasmTape = { heap, at, bytes, offsets, kernels: k, generation };
       outstanding.add(tape);
       try {
         const { f32, address, region } = views(tape);
@@ -151,10 +172,10 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
         });
         cell.states.forEach((_, s) => region(`S${s}`, B * H).set(run.initial[s]!));
         region('OUT', T * B * H).fill(0);
-        const gemm = await gemmFor(k, T * B);
+        const gemm = await gemmFor(k, heap, T * B);
         for (const g of k.program.hoisted) if (g.kind === 'hoisted') gemm(T * B, g.N, X, address('X'), X, address(g.weight), address(g.out), g.N, 0);
         const args = [at, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0] as const;
-        await timeLoop(k, 0, args, dims, B, T, (par, b0, b1) => ex.forward(...args, par, b0, b1));
+        await timeLoop(k, heap, 0, args, dims, B, T, (par, b0, b1) => ex.forward(...args, par, b0, b1));
         const output = new Float64Array(region('OUT', T * B * H));
         const final = cell.states.map((_, s) => new Float64Array(region(`S${s}`, B * H)));
         return { output, final, tape };
@@ -175,7 +196,7 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       const { steps: T, batch: B, dims } = run;
       const { X, H } = dims;
       const k = tape.kernels;
-      const ex = instance(k);
+      const ex = instance(k, tape.heap);
       const { address, region } = views(tape);
       region('GOUT', T * B * H).set(gradOutput);
       cell.states.forEach((_, s) => region(`C${s}`, B * H).set(gradFinal[s]!));
@@ -185,8 +206,8 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       for (const id of backwardPlan.perTime) region(`b.PT${id}`, T * B * sizeOf(backwardPlan.graph.nodes[id]!.shape, dims)).fill(0);
       for (const r of k.program.rowSums) region(r.rows, T * B * r.size).fill(0);
       const args = [tape.at, T, B, run.reverse ? 1 : 0, run.truncate ?? 0] as const;
-      await timeLoop(k, 1, args, dims, B, T, (par, b0, b1) => ex.backward(...args, par, b0, b1));
-      const gemm = await gemmFor(k, T * B);
+      await timeLoop(k, tape.heap, 1, args, dims, B, T, (par, b0, b1) => ex.backward(...args, par, b0, b1));
+      const gemm = await gemmFor(k, tape.heap, T * B);
       for (const g of k.program.deferred) deferredProduct(g, T * B, gemm, views(tape));
       for (const r of k.program.rowSums) ex.sum_rows(address(r.rows), T * B, r.size, address(r.target));
       return {
@@ -205,6 +226,8 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       for (const tape of [...outstanding]) release(tape);
     },
   };
+  dropped.register(backend, outstanding);
+  return backend;
 }
 
 /** N·K of every per-step product of a plan (times the batch, its multiply-adds per step). */

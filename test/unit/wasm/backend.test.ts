@@ -15,6 +15,7 @@ describe('wasm backend', () => {
     const gpu = requestDevice ? await requestDevice() : { device: null };
     const hardware = gpu.device && 'adapterInfo' in gpu && !/fallback adapter|llvmpipe|swiftshader/i.test(gpu.adapterInfo);
     expect(rnn.backend.name).toBe(hardware ? 'webgpu' : 'wasm');
+    rnn.dispose();
   });
 
   it('runs reuse memory: repeated training steps do not grow the heap, and results repeat exactly', async () => {
@@ -30,6 +31,7 @@ describe('wasm backend', () => {
       expect(again.dInput.data).toEqual(first.dInput.data);
     }
     expect(sharedHeap().bytes).toBe(bytes);
+    rnn.dispose();
   });
 
   it('a second backward of one forward gives the same gradients (the tape stays until the next forward)', async () => {
@@ -41,6 +43,7 @@ describe('wasm backend', () => {
     const b = await rnn.backward(g);
     expect(b.grads.weight_hh_l0!.data).toEqual(a.grads.weight_hh_l0!.data);
     expect(b.dInput.data).toEqual(a.dInput.data);
+    rnn.dispose();
   });
 
   it('a backward whose forward was replaced by a newer one is refused with a clear message', async () => {
@@ -56,6 +59,7 @@ describe('wasm backend', () => {
     backend.beginSequence!();
     await backend.forwardDirection(run);
     await expect(Promise.resolve(backend.backwardDirection(run, old, new Float64Array(6), [new Float64Array(2)]))).rejects.toThrow(/a later forward pass replaced/);
+    backend.dispose!();
   });
 
   it('a long inference run grows the memory and still agrees with the js backend', async () => {
@@ -92,5 +96,49 @@ describe('wasm heap', () => {
     const heap = new Heap();
     expect(() => heap.alloc(3 * 2 ** 30)).toThrow(CellforgeError);
     expect(() => heap.alloc(3 * 2 ** 30)).toThrow(/MiB more for this run, beyond WebAssembly's 2048 MiB memory/);
+  });
+});
+
+describe('wasm heap retention', () => {
+  it('a memory grown past the retention limit is given back once idle, and runs go on in a new one', async () => {
+    const { setRetainBytes } = await import('../../../runtime/wasm/heap.js');
+    const before = setRetainBytes(8 * 2 ** 20);
+    try {
+      expect(sharedHeap().inUse).toBe(0); // the tests above disposed their RNNs
+      const rnn = new RNN(builtinCell('gru'), { inputSize: 8, hiddenSize: 32, backend: 'wasm', threads: 2 }).eval();
+      const big = input(3000, 16, 8); // a few tens of MiB of tensors: the memory grows past 8 MiB
+      const bigOut = await rnn.forward(big);
+      const grown = sharedHeap();
+      expect(grown.bytes).toBeGreaterThan(8 * 2 ** 20);
+      expect(grown.inUse).toBe(0); // eval mode: nothing kept
+      const small = input(5, 2, 8);
+      const a = await rnn.forward(small);
+      expect(sharedHeap()).not.toBe(grown); // retired: the next run allocated from a new, small memory
+      expect(sharedHeap().bytes).toBeLessThan(8 * 2 ** 20);
+      // the same results in the new memory, and the big run still works (the heap grows again)
+      const j = await new RNN(builtinCell('gru'), { inputSize: 8, hiddenSize: 32, backend: 'js' }).eval().forward(small);
+      expect(relativeError(a.output.data, j.output.data)).toBeLessThan(1e-4);
+      expect((await rnn.forward(big)).output.data).toEqual(bigOut.output.data);
+    } finally {
+      setRetainBytes(before);
+    }
+  });
+
+  it('a heap with a tape in use is not retired', async () => {
+    const { setRetainBytes } = await import('../../../runtime/wasm/heap.js');
+    const before = setRetainBytes(1);
+    try {
+      const rnn = new RNN(builtinCell('lstm'), { inputSize: 4, hiddenSize: 8, backend: 'wasm' });
+      await rnn.forward(input(400, 8, 4)); // training: the tape stays in the heap
+      const heap = sharedHeap();
+      const other = new RNN(builtinCell('gru'), { inputSize: 4, hiddenSize: 8, backend: 'wasm' }).eval();
+      await other.forward(input(2, 1, 4));
+      expect(sharedHeap()).toBe(heap);
+      const g = await rnn.backward(tensor(new Float64Array(400 * 8 * 8).fill(0.1), [400, 8, 8]));
+      expect(g.dInput.data.every(Number.isFinite)).toBe(true);
+      rnn.dispose();
+    } finally {
+      setRetainBytes(before);
+    }
   });
 });

@@ -265,4 +265,10 @@ describe('cli/entry.ts as a subprocess', () => {
     expect(ours(bad.stderr)).toMatch(/^cellforge compile: unknown --emit 'asm'\nhint: choose one of: ir, backward-ir/);
     expect(bad.stderr).not.toMatch(/^ {4}at /m);
   });
+
+  it('a reader that closes the pipe early (| head) ends the command quietly, exit 0', () => {
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; npx tsx cli/entry.ts compile lstm --emit wasm | head -c 100 > /dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+  });
 });

@@ -80,6 +80,9 @@ export interface WasmOptions {
   readonly fma?: boolean;
 }
 
+/** Steps per chunk of an inference run (longer ones go through one block in chunks). */
+const CHUNK_STEPS = 256;
+
 /** A backend dropped without dispose() (its RNN garbage-collected) gives its tapes' blocks back to the heap. */
 const dropped = new FinalizationRegistry<Set<WasmTape>>((tapes) => {
   for (const tape of tapes) tape.heap.release(tape.at, tape.bytes);
@@ -148,9 +151,13 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
     async forwardDirection(run: DirectionRun): Promise<DirectionResult> {
       const { steps: T, batch: B, dims } = run;
       const { X, H } = dims;
+      // Inference over a long sequence runs in chunks of steps through one block: memory does not grow with T
+      // (besides the input and output themselves).
+      const chunked = !run.training && T > CHUNK_STEPS;
+      const steps = chunked ? CHUNK_STEPS : T;
       const k = await wasmKernels(cell, dims, options.fma);
       const { layout } = k.program.run;
-      const { offsets, bytes } = layout.place(B, T);
+      const { offsets, bytes } = layout.place(B, steps);
       const heap = heapFor(bytes);
       const ex = instance(k, heap);
       const at = heap.alloc(bytes);
@@ -159,8 +166,6 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       try {
         const { f32, address, region } = views(tape);
         new Int32Array(heap.memory.buffer, at, offsets.length).set(offsets.map((o) => o + at));
-        new Int32Array(heap.memory.buffer, address('LEN'), B).set(run.lengths);
-        region('X', T * B * X).set(run.input);
         cell.params.forEach((p, i) => {
           const w = run.params.get(p.name)!;
           region(`P${i}`, w.length).set(w);
@@ -171,12 +176,48 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
           if (layout.has(`WT${i}`) && (run.training || k.program.run.packedTForward.has(i))) packB(f32, address(`WT${i}`) / 4, w, 0, R, K, K, 1);
         });
         cell.states.forEach((_, s) => region(`S${s}`, B * H).set(run.initial[s]!));
-        region('OUT', T * B * H).fill(0);
-        const gemm = await gemmFor(k, heap, T * B);
-        for (const g of k.program.hoisted) if (g.kind === 'hoisted') gemm(T * B, g.N, X, address('X'), X, address(g.weight), address(g.out), g.N, 0);
-        const args = [at, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0] as const;
-        await timeLoop(k, heap, 0, args, dims, B, T, (par, b0, b1) => ex.forward(...args, par, b0, b1));
-        const output = new Float64Array(region('OUT', T * B * H));
+        const gemm = await gemmFor(k, heap, steps * B);
+        /** Steps [0, n) of the block's X, LEN and reverse flag: input projections, then the time loop. */
+        const forward = async (n: number, reverse: boolean) => {
+          region('OUT', n * B * H).fill(0);
+          for (const g of k.program.hoisted) if (g.kind === 'hoisted') gemm(n * B, g.N, X, address('X'), X, address(g.weight), address(g.out), g.N, 0);
+          const args = [at, n, B, reverse ? 1 : 0, run.training ? 1 : 0] as const;
+          await timeLoop(k, heap, 0, args, dims, B, n, (par, b0, b1) => ex.forward(...args, par, b0, b1));
+        };
+        const lengths = new Int32Array(heap.memory.buffer, address('LEN'), B);
+        let output: Float64Array;
+        if (!chunked) {
+          lengths.set(run.lengths);
+          region('X', T * B * X).set(run.input);
+          await forward(T, run.reverse);
+          output = new Float64Array(region('OUT', T * B * H));
+        } else {
+          output = new Float64Array(T * B * H);
+          for (let s0 = 0; s0 < T; s0 += steps) {
+            const n = Math.min(steps, T - s0);
+            // Step q of the chunk reads time t(s0 + q) of each example, gathered here in step order; the
+            // chunk runs forwards with each example's remaining length, and its outputs go back to their times.
+            const xs = region('X', n * B * X);
+            xs.fill(0);
+            for (let b = 0; b < B; b++) {
+              const len = run.lengths[b]!;
+              lengths[b] = Math.max(0, Math.min(n, len - s0));
+              for (let q = 0; q < lengths[b]!; q++) {
+                const t = run.reverse ? len - 1 - (s0 + q) : s0 + q;
+                xs.set(run.input.subarray((t * B + b) * X, (t * B + b + 1) * X), (q * B + b) * X);
+              }
+            }
+            await forward(n, false);
+            const out = region('OUT', n * B * H);
+            for (let b = 0; b < B; b++) {
+              const len = run.lengths[b]!;
+              for (let q = 0; q < lengths[b]!; q++) {
+                const t = run.reverse ? len - 1 - (s0 + q) : s0 + q;
+                for (let j = 0; j < H; j++) output[(t * B + b) * H + j] = out[(q * B + b) * H + j]!;
+              }
+            }
+          }
+        }
         const final = cell.states.map((_, s) => new Float64Array(region(`S${s}`, B * H)));
         return { output, final, tape };
       } finally {

@@ -62,11 +62,26 @@ describe('wasm backend', () => {
     backend.dispose!();
   });
 
-  it('a long inference run grows the memory and still agrees with the js backend', async () => {
+  it('inference longer than a chunk (256 steps): bidirectional, 2 layers, lengths across chunk boundaries, threads', async () => {
+    const opts = { inputSize: 5, hiddenSize: 12, numLayers: 2, bidirectional: true, seed: 9 } as const;
+    const x = input(700, 7, 5);
+    const lengths = [700, 513, 256, 257, 1, 255, 600];
+    for (const name of ['lstm', 'gru']) {
+      const w = await new RNN(builtinCell(name), { ...opts, backend: 'wasm', threads: 2 }).eval().forward(x, { lengths });
+      const r = await new RNN(builtinCell(name), { ...opts, backend: 'reference' }).eval().forward(x, { lengths });
+      expect(relativeError(w.output.data, r.output.data)).toBeLessThan(1e-4);
+      expect(relativeError(w.hN.data, r.hN.data)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('a long inference run (4000 steps) goes through one chunk-sized block and agrees with the js backend', async () => {
     const opts = { inputSize: 16, hiddenSize: 40, seed: 3 } as const;
     const x = input(4000, 4, 16);
     const lengths = [4000, 3999, 1, 2500];
+    const before = sharedHeap().bytes;
     const w = await new RNN(builtinCell('lstm'), { ...opts, backend: 'wasm' }).eval().forward(x, { lengths });
+    // one block for all 4000 steps would be ~50 MiB (every region of the run, sized by T)
+    expect(sharedHeap().bytes - before).toBeLessThan(8 * 2 ** 20);
     const j = await new RNN(builtinCell('lstm'), { ...opts, backend: 'js' }).eval().forward(x, { lengths });
     expect(relativeError(w.output.data, j.output.data)).toBeLessThan(1e-4);
     expect(relativeError(w.hN.data, j.hN.data)).toBeLessThan(1e-4);
@@ -105,20 +120,22 @@ describe('wasm heap retention', () => {
     const before = setRetainBytes(8 * 2 ** 20);
     try {
       expect(sharedHeap().inUse).toBe(0); // the tests above disposed their RNNs
-      const rnn = new RNN(builtinCell('gru'), { inputSize: 8, hiddenSize: 32, backend: 'wasm', threads: 2 }).eval();
-      const big = input(3000, 16, 8); // a few tens of MiB of tensors: the memory grows past 8 MiB
+      // training mode: the whole sequence's tape is one block, a few tens of MiB
+      const rnn = new RNN(builtinCell('gru'), { inputSize: 8, hiddenSize: 32, backend: 'wasm', threads: 2 });
+      const big = input(3000, 16, 8);
       const bigOut = await rnn.forward(big);
       const grown = sharedHeap();
       expect(grown.bytes).toBeGreaterThan(8 * 2 ** 20);
-      expect(grown.inUse).toBe(0); // eval mode: nothing kept
+      expect(grown.inUse).toBeGreaterThan(0); // the tape
       const small = input(5, 2, 8);
-      const a = await rnn.forward(small);
-      expect(sharedHeap()).not.toBe(grown); // retired: the next run allocated from a new, small memory
+      const a = await rnn.forward(small); // a new sequence: the big tape goes, the heap is idle, then retired
+      expect(sharedHeap()).not.toBe(grown);
       expect(sharedHeap().bytes).toBeLessThan(8 * 2 ** 20);
       // the same results in the new memory, and the big run still works (the heap grows again)
-      const j = await new RNN(builtinCell('gru'), { inputSize: 8, hiddenSize: 32, backend: 'js' }).eval().forward(small);
+      const j = await new RNN(builtinCell('gru'), { inputSize: 8, hiddenSize: 32, backend: 'js' }).forward(small);
       expect(relativeError(a.output.data, j.output.data)).toBeLessThan(1e-4);
       expect((await rnn.forward(big)).output.data).toEqual(bigOut.output.data);
+      rnn.dispose();
     } finally {
       setRetainBytes(before);
     }

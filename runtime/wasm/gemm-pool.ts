@@ -86,7 +86,7 @@ const loaded = []; // cell modules' exports, by the id the pool gave them
 const job = ${JOBS} + index * ${JOB_INTS};
 function report(e) {
   if (Atomics.compareExchange(ctl, ERR, 0, 1) !== 0) return;
-  const msg = new TextEncoder().encode('gemm worker ' + index + ': ' + String(e && e.message || e)).subarray(0, bytes.length);
+  const msg = new TextEncoder().encode('worker ' + index + ': ' + String(e && e.message || e)).subarray(0, bytes.length);
   bytes.set(msg);
   Atomics.store(ctl, ERR_LEN, msg.length);
 }
@@ -110,7 +110,8 @@ for (;;) {
     const kind = ctl[job], a = job + 1;
     if (kind === GEMM) gemm(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8]);
     else if (kind === LOAD) {
-      const m = receiveMessageOnPort(port).message;
+      const m = receiveMessageOnPort(port)?.message;
+      if (!m) throw new Error('no module was sent with the load job');
       loaded[m.id] = new WebAssembly.Instance(m.module, { env: { memory, pgemm: gemm } }).exports;
     } else if (kind === LOOP) {
       const ex = loaded[ctl[a]];

@@ -262,7 +262,7 @@ describe('GemmPool', () => {
     const mem = new Float32Array(memory.buffer);
     const p = await pool(memory, 2, { minSplitWork: 0 });
     // 60 rows of C with ldc = 1000 floats run past the end of memory: the second half (the worker's rows) traps
-    expect(() => p.gemm(60, 8, 4, 0, 4, 4096, 8192, 1000, 0)).toThrow(/GemmPool: gemm worker 0: .*out of bounds/);
+    expect(() => p.gemm(60, 8, 4, 0, 4, 4096, 8192, 1000, 0)).toThrow(/GemmPool: worker 0: .*out of bounds/);
     // the caller's own share trapping: its error, after the workers are done
     expect(() => p.gemm(60, 8, 4, 0, 4, 4096, 200_000, 1000, 0)).toThrow(/out of bounds/);
     checkCase(mem, (...args) => p.gemm(...args), { M: 30, N: 20, K: 10, acc: true, padA: 1, padC: 1, seed: 3 });

@@ -1,9 +1,9 @@
-// GFLOP/s of the wasm backend's GEMM (compiler/codegen/wasm/gemm.ts through runtime/wasm/gemm-pool.ts) on a square
+// GFLOP/s of the wasm backend's GEMM (compiler/codegen/wasm/gemm.ts through runtime/wasm/pool.ts) on a square
 // product, and, for comparison, onnxruntime-node's MatMul. Run directly: `npx tsx bench/gemm.ts [size]`.
 import { pathToFileURL } from 'node:url';
 import { relaxedSimd } from '../compiler/codegen/wasm/assemble.js';
 import { packB, packedFloats } from '../compiler/codegen/wasm/gemm.js';
-import { defaultThreads, GemmPool } from '../runtime/wasm/gemm-pool.js';
+import { defaultThreads, WorkerPool } from '../runtime/wasm/pool.js';
 import { median } from './stats.js';
 
 /** Untimed products before timing. */
@@ -34,7 +34,7 @@ export async function gemmGflops(opts: { size: number; threads: number; fma: boo
   const c = b + packedFloats(S, S);
   mem.set(random(S * S, 1), a);
   packB(mem, b, random(S * S, 2), 0, S, S, S, 1);
-  const pool = await GemmPool.create(memory, threads, { fma });
+  const pool = await WorkerPool.create(memory, threads, { fma });
   try {
     const run = () => pool.gemm(S, S, S, a * 4, S, b * 4, c * 4, S, 0);
     // Workers compile their module in V8's baseline tier first and swap in optimised code only after a few calls.

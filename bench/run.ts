@@ -11,7 +11,7 @@ import { cellforgeContender, compileTimes, type CellforgeBackend, type CompileTi
 import { ortContender, releaseOrtModels } from './contenders/ort.js';
 import { gemmGflops, ortMatMulGflops } from './gemm.js';
 import { relaxedSimd } from '../compiler/codegen/wasm/assemble.js';
-import { defaultThreads } from '../runtime/wasm/gemm-pool.js';
+import { defaultThreads } from '../runtime/wasm/pool.js';
 import { tfjsContender } from './contenders/tfjs.js';
 import { interleaved, median, relativeIqr, repsFor, roundsFor, time } from './stats.js';
 import { formatReport, machineInfo, type CellResult, type ContenderInfo, type Report, type RowResult } from './table.js';

@@ -8,7 +8,7 @@ import { CellforgeError } from '../../ir/errors.js';
 import { sizeOf } from '../../ir/shape.js';
 import type { StepPlan } from '../../compiler/plan/step-plan.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
-import { defaultThreads, GemmPool } from './gemm-pool.js';
+import { defaultThreads, WorkerPool } from './pool.js';
 import { heapFor, sharedHeap, type Heap } from './heap.js';
 
 interface Exports {
@@ -21,7 +21,7 @@ interface Exports {
 type Gemm = Exports['gemm'];
 
 /** The pool the running call's large products go to (the module's `pgemm` import reads it). */
-let activePool: GemmPool | undefined;
+let activePool: WorkerPool | undefined;
 /** Instances of each module, per heap (an instance is bound to one memory). */
 const instances = new WeakMap<Heap, WeakMap<WebAssembly.Module, Exports>>();
 
@@ -39,16 +39,16 @@ function instance(k: WasmKernels, heap: Heap): Exports {
   return ex;
 }
 
-const pools = new WeakMap<Heap, Map<string, Promise<GemmPool>>>();
+const pools = new WeakMap<Heap, Map<string, Promise<WorkerPool>>>();
 
 /**
  * One pool per (threads, split threshold) for a heap (the process's, by default): workers are started once and
  * reused, and stopped when the heap is retired.
  */
-export function poolOf(threads: number, minSplitWork?: number, heap: Heap = sharedHeap()): Promise<GemmPool> {
+export function poolOf(threads: number, minSplitWork?: number, heap: Heap = sharedHeap()): Promise<WorkerPool> {
   let perHeap = pools.get(heap);
   if (!perHeap) {
-    const created = (perHeap = new Map<string, Promise<GemmPool>>());
+    const created = (perHeap = new Map<string, Promise<WorkerPool>>());
     pools.set(heap, created);
     heap.onRetire(() => {
       for (const p of created.values()) void p.then((pool) => pool.dispose(), () => undefined);
@@ -57,7 +57,7 @@ export function poolOf(threads: number, minSplitWork?: number, heap: Heap = shar
   const key = `${threads}/${minSplitWork ?? 'default'}`;
   const known = perHeap.get(key);
   if (known) return known;
-  const p = GemmPool.create(heap.memory, threads, minSplitWork !== undefined ? { minSplitWork } : {});
+  const p = WorkerPool.create(heap.memory, threads, minSplitWork !== undefined ? { minSplitWork } : {});
   perHeap.set(key, p);
   return p;
 }

@@ -1,4 +1,4 @@
-// The wasm backend's GEMM (compiler/codegen/wasm/gemm.ts) and its worker pool (runtime/wasm/gemm-pool.ts) against
+// The wasm backend's GEMM (compiler/codegen/wasm/gemm.ts) and its worker pool (runtime/wasm/pool.ts) against
 // a float64 triple loop.
 //
 // Tolerance: per element |got − want| ≤ 1e-6·(K + 1)·(Σ_k |A[m,k]·B[k,n]| + acc·|C0[m,n]|) + 1e-30, with want
@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { assembleWat, relaxedSimd } from '../../../compiler/codegen/wasm/assemble.js';
 import { gemmModuleWat, gemmWat, packB, packedFloats, PANEL, type GemmOptions } from '../../../compiler/codegen/wasm/gemm.js';
-import { GemmPool, defaultThreads, gemmModule } from '../../../runtime/wasm/gemm-pool.js';
+import { WorkerPool, defaultThreads, gemmModule } from '../../../runtime/wasm/pool.js';
 
 type GemmFn = (M: number, N: number, K: number, a: number, lda: number, bp: number, c: number, ldc: number, acc: number) => void;
 
@@ -205,13 +205,13 @@ describe.each(variants.map((fma) => ({ fma, name: fma ? 'relaxed_madd' : 'mul+ad
   });
 });
 
-describe('GemmPool', () => {
-  const pools: GemmPool[] = [];
+describe('WorkerPool', () => {
+  const pools: WorkerPool[] = [];
   afterAll(() => {
     for (const p of pools) p.dispose();
   });
-  async function pool(memory: WebAssembly.Memory, threads: number, opts?: Parameters<typeof GemmPool.create>[2]): Promise<GemmPool> {
-    const p = await GemmPool.create(memory, threads, opts);
+  async function pool(memory: WebAssembly.Memory, threads: number, opts?: Parameters<typeof WorkerPool.create>[2]): Promise<WorkerPool> {
+    const p = await WorkerPool.create(memory, threads, opts);
     pools.push(p);
     return p;
   }
@@ -262,7 +262,7 @@ describe('GemmPool', () => {
     const mem = new Float32Array(memory.buffer);
     const p = await pool(memory, 2, { minSplitWork: 0 });
     // 60 rows of C with ldc = 1000 floats run past the end of memory: the second half (the worker's rows) traps
-    expect(() => p.gemm(60, 8, 4, 0, 4, 4096, 8192, 1000, 0)).toThrow(/GemmPool: worker 0: .*out of bounds/);
+    expect(() => p.gemm(60, 8, 4, 0, 4, 4096, 8192, 1000, 0)).toThrow(/WorkerPool: worker 0: .*out of bounds/);
     // the caller's own share trapping: its error, after the workers are done
     expect(() => p.gemm(60, 8, 4, 0, 4, 4096, 200_000, 1000, 0)).toThrow(/out of bounds/);
     checkCase(mem, (...args) => p.gemm(...args), { M: 30, N: 20, K: 10, acc: true, padA: 1, padC: 1, seed: 3 });
@@ -281,13 +281,13 @@ describe('GemmPool', () => {
 
   it('throws after dispose', async () => {
     const memory = sharedMemory(2);
-    const p = await GemmPool.create(memory, 2);
+    const p = await WorkerPool.create(memory, 2);
     p.dispose();
     expect(() => p.gemm(1, 8, 1, 0, 1, 64, 128, 8, 0)).toThrow(/dispose/);
   });
 
   it('rejects an unshared memory and a bad thread count', async () => {
-    await expect(GemmPool.create(new WebAssembly.Memory({ initial: 1 }), 1)).rejects.toThrow(/shared/);
-    await expect(GemmPool.create(sharedMemory(1), 0)).rejects.toThrow(/threads/);
+    await expect(WorkerPool.create(new WebAssembly.Memory({ initial: 1 }), 1)).rejects.toThrow(/shared/);
+    await expect(WorkerPool.create(sharedMemory(1), 0)).rejects.toThrow(/threads/);
   });
 });

@@ -1,4 +1,5 @@
-// Splits one GEMM of the wasm backend over worker threads that share its WebAssembly memory.
+// The wasm backend's worker threads, sharing its WebAssembly memory: they split one GEMM (by row tiles or column
+// panels), or run a cell module's time loop for a range of examples each (runLoops).
 //
 // The caller's thread runs its own share on its own instance of the gemm module; each worker runs one share on
 // its instance; the caller then blocks in Atomics.wait (allowed on Node's main thread) until every worker has
@@ -125,14 +126,14 @@ for (;;) {
 }
 `;
 
-export interface GemmPoolOptions {
+export interface WorkerPoolOptions {
   /** Use f32x4.relaxed_madd; default: whenever the engine has it. */
   fma?: boolean;
   /** Smallest M·N·K split over threads; default SPLIT_WORK (tests lower it to exercise the split). */
   minSplitWork?: number;
 }
 
-export class GemmPool {
+export class WorkerPool {
   readonly threads: number;
   readonly fma: boolean;
   private readonly rows: number;
@@ -163,11 +164,11 @@ export class GemmPool {
   }
 
   /** A pool of `threads` threads (the caller's included: 1 means no workers) over the shared `memory`. */
-  static async create(memory: WebAssembly.Memory, threads: number, options: GemmPoolOptions = {}): Promise<GemmPool> {
-    if (!Number.isInteger(threads) || threads < 1) throw new CellforgeError(`GemmPool: threads must be a positive integer, got ${threads}`);
-    if (!(memory.buffer instanceof SharedArrayBuffer)) throw new CellforgeError('GemmPool: the memory must be shared (new WebAssembly.Memory({ ..., shared: true }))');
+  static async create(memory: WebAssembly.Memory, threads: number, options: WorkerPoolOptions = {}): Promise<WorkerPool> {
+    if (!Number.isInteger(threads) || threads < 1) throw new CellforgeError(`WorkerPool: threads must be a positive integer, got ${threads}`);
+    if (!(memory.buffer instanceof SharedArrayBuffer)) throw new CellforgeError('WorkerPool: the memory must be shared (new WebAssembly.Memory({ ..., shared: true }))');
     const fma = options.fma ?? relaxedSimd();
-    if (fma && !relaxedSimd()) throw new CellforgeError('GemmPool: this engine has no f32x4.relaxed_madd');
+    if (fma && !relaxedSimd()) throw new CellforgeError('WorkerPool: this engine has no f32x4.relaxed_madd');
     const module = await gemmModule(fma);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const local = instance.exports.gemm as GemmFn;
@@ -185,7 +186,7 @@ export class GemmPool {
       workers.push(w);
       ready.push(
         new Promise<void>((resolve, reject) => {
-          const fail = (e: unknown) => reject(new CellforgeError(`GemmPool: worker ${index} failed to start: ${e instanceof Error ? e.message : String(e)}`));
+          const fail = (e: unknown) => reject(new CellforgeError(`WorkerPool: worker ${index} failed to start: ${e instanceof Error ? e.message : String(e)}`));
           const onMessage = (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : fail(m.error));
           const onExit = (code: number) => fail(`exited with code ${code}`);
           w.on('message', onMessage).on('error', fail).on('exit', onExit);
@@ -200,12 +201,12 @@ export class GemmPool {
       for (const w of workers) void w.terminate();
       throw e;
     }
-    const pool = new GemmPool(threads, fma, options.minSplitWork ?? SPLIT_WORK, local, workers, ports, ctl, new Uint8Array(text));
+    const pool = new WorkerPool(threads, fma, options.minSplitWork ?? SPLIT_WORK, local, workers, ports, ctl, new Uint8Array(text));
     for (const off of startListeners) off();
     workers.forEach((w, index) => {
       const died = (why: string) => {
         if (pool.disposed) return;
-        pool.failure ??= `GemmPool: worker ${index} ${why}; the pool can no longer be used`;
+        pool.failure ??= `WorkerPool: worker ${index} ${why}; the pool can no longer be used`;
         Atomics.store(ctl, ERR, 2);
         Atomics.notify(ctl, DONE);
       };
@@ -293,7 +294,7 @@ export class GemmPool {
   }
 
   private check(): void {
-    if (this.disposed) throw new CellforgeError('GemmPool: used after dispose()');
+    if (this.disposed) throw new CellforgeError('WorkerPool: used after dispose()');
     if (this.failure) throw new CellforgeError(this.failure);
   }
 
@@ -333,7 +334,7 @@ export class GemmPool {
     while (Atomics.load(ctl, DONE) < nw && (Atomics.load(ctl, HOT) === 1 || performance.now() - t0 < WAIT_SPIN_MS));
     for (let d = Atomics.load(ctl, DONE); d < nw; d = Atomics.load(ctl, DONE)) {
       if (Atomics.load(ctl, ERR) === 2) {
-        this.failure ??= 'GemmPool: a worker died during a product; the pool can no longer be used';
+        this.failure ??= 'WorkerPool: a worker died during a product; the pool can no longer be used';
         throw new CellforgeError(this.failure);
       }
       Atomics.wait(ctl, DONE, d);
@@ -342,10 +343,10 @@ export class GemmPool {
     const err = Atomics.load(ctl, ERR);
     if (err === 1) {
       const msg = new TextDecoder().decode(this.text.slice(0, Atomics.load(ctl, ERR_LEN)));
-      throw new CellforgeError(`GemmPool: ${msg}`);
+      throw new CellforgeError(`WorkerPool: ${msg}`);
     }
     if (err === 2) {
-      this.failure ??= 'GemmPool: a worker died; the pool can no longer be used';
+      this.failure ??= 'WorkerPool: a worker died; the pool can no longer be used';
       throw new CellforgeError(this.failure);
     }
   }

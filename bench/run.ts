@@ -393,6 +393,7 @@ async function gemmRow(size: number, rounds: number): Promise<NonNullable<Report
   }
   return {
     size,
+    rounds,
     results: contenders.map((k, i) => ({ name: k.name, gflops: samples[i]!.length ? median(samples[i]!) : null, ...(notes[i] ? { note: notes[i] } : {}) })),
   };
 }

@@ -68,7 +68,7 @@ export interface Report {
   rows: RowResult[];
   compile: CompileTime[];
   /** One square matrix product (size³), GFLOP/s: how far the wasm GEMM is from the machine's native limit. */
-  gemm?: { size: number; results: { name: string; gflops: number | null; note?: string }[] };
+  gemm?: { size: number; rounds: number; results: { name: string; gflops: number | null; note?: string }[] };
   totalSeconds: number;
 }
 
@@ -213,7 +213,7 @@ export function formatReport(rep: Report): string {
     out.push('');
   }
   if (rep.gemm) {
-    out.push(`one GEMM C = A·B at ${rep.gemm.size}×${rep.gemm.size}×${rep.gemm.size}, GFLOP/s (median of 3 interleaved rounds, each a median of 9 products):`);
+    out.push(`one GEMM C = A·B at ${rep.gemm.size}×${rep.gemm.size}×${rep.gemm.size}, GFLOP/s (median of ${rep.gemm.rounds} interleaved round${rep.gemm.rounds > 1 ? 's' : ''}, each a median of 9 products):`);
     out.push(grid(['contender', 'GFLOP/s'], rep.gemm.results.map((g) => [g.name, g.gflops !== null ? fmtGf(g.gflops) : `n/a${g.note ? `: ${g.note}` : ''}`])));
     out.push('');
   }

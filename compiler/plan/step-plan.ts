@@ -81,7 +81,8 @@ export function planStep(graph: Graph, opts: { hoistInput: boolean; outputs: Rea
 }
 
 export function unsupported(graph: Graph, n: Node, why: string): CellforgeError {
-  return new CellforgeError(`the js backend cannot compile ${graph.name}: ${why} (node %${n.id} ${n.op})`, n.loc, 'use backend reference for this cell');
+  // The kernel plan is shared by every compiled backend (js, wasm, webgpu): only the interpreter runs such a cell.
+  return new CellforgeError(`the compiled backends (js, wasm, webgpu) cannot run ${graph.name}: ${why} (node %${n.id} ${n.op})`, n.loc, 'use backend reference for this cell');
 }
 
 /** Nodes of one phase whose fused loop computes them, in order. */

@@ -159,3 +159,18 @@ describe('wasm heap retention', () => {
     }
   });
 });
+
+describe('wasm backend: cells the kernel plan cannot run', () => {
+  it('are refused at the first run, with the line of the offending use and a hint', async () => {
+    const { compileCell } = await import('../../../index.js');
+    const cell = compileCell(`import { cell, linear, sum, tanh } from 'cellforge/dsl';
+export default cell({ state: ['h'] }, (x, { h }) => ({ h: tanh(linear('hh', h) + sum(x)) }));
+`);
+    const rnn = new RNN(cell, { inputSize: 3, hiddenSize: 3, backend: 'wasm' });
+    const error = await rnn.forward(input(1, 1, 3)).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CellforgeError);
+    expect((error as CellforgeError).message).toMatch(/^the compiled backends \(js, wasm, webgpu\) cannot run .*: the input x may only be used through linear/);
+    expect((error as CellforgeError).hint).toBe('use backend reference for this cell');
+    expect((error as CellforgeError).location?.line).toBe(2);
+  });
+});

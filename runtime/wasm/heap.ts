@@ -36,7 +36,6 @@ export class Heap {
 
   alloc(request: number): number {
     const bytes = Math.ceil(Math.max(request, 1) / ALIGN) * ALIGN;
-    this.used += bytes;
     let i = this.free.findIndex((f) => f.bytes >= bytes);
     if (i < 0) {
       this.grow(bytes);
@@ -46,6 +45,7 @@ export class Heap {
     const at = block.at;
     if (block.bytes === bytes) this.free.splice(i, 1);
     else this.free[i] = { at: at + bytes, bytes: block.bytes - bytes };
+    this.used += bytes;
     return at;
   }
 
@@ -76,7 +76,7 @@ export class Heap {
     const now = end / PAGE;
     if (now + pages > MAX_PAGES) {
       throw new CellforgeError(
-        `the wasm backend needs ${((bytes / 2 ** 20) | 0).toLocaleString('en-US')} MiB more for this run, beyond WebAssembly's ${MAX_PAGES / 16} MiB memory`,
+        `this run needs a block of ${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB in the wasm backend's memory, beyond the ${MAX_PAGES / 16} MiB it can hold`,
         undefined,
         'use fewer steps or a smaller batch per call, or backend js',
       );

@@ -110,7 +110,8 @@ describe('wasm heap', () => {
   it('says clearly when a run needs more than WebAssembly memory can hold', () => {
     const heap = new Heap();
     expect(() => heap.alloc(3 * 2 ** 30)).toThrow(CellforgeError);
-    expect(() => heap.alloc(3 * 2 ** 30)).toThrow(/MiB more for this run, beyond WebAssembly's 2048 MiB memory/);
+    expect(() => heap.alloc(3 * 2 ** 30)).toThrow(/this run needs a block of 3,072 MiB in the wasm backend's memory, beyond the 2048 MiB it can hold/);
+    expect(heap.inUse).toBe(0); // a refused block is not counted
   });
 });
 

@@ -23,12 +23,12 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
-import { builtinCell, compileCell, RNN, type BackendName, type CompiledCell, type MergeMode, type Tensor } from '../index.js';
+import { builtinCell, compileCell, RNN, type BackendName, type CompiledCell, type MergeMode } from '../index.js';
 import { jsKernels } from '../compiler/codegen/js/kernels.js';
 import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../runtime/backend.js';
 import { gemmNT } from '../runtime/js/gemm.js';
 import { Random } from '../runtime/random.js';
-import { above, differential, randomInputs, relativeError, rnnOptions, type DiffConfig } from '../test/helpers/differential.js';
+import { above, differential, relativeError, results, type DiffConfig, type Results } from '../test/helpers/differential.js';
 import { randomCellDescription, renderCell, STATE_NAMES, type CellDescription } from '../test/unit/autodiff/random-cells.js';
 
 export const TOLERANCE = 1e-4;
@@ -184,7 +184,7 @@ export async function checkCase(
   /** Per result, the relative error of js's float64 twin against the reference. */
   const twinErrors = async () => {
     if (!twin) {
-      const [ref, js64] = [await results(cell, c.config, 'reference'), await results(cell, c.config, 'js64')];
+      const [ref, js64] = [await perturbedResults(cell, c.config, 'reference'), await perturbedResults(cell, c.config, 'js64')];
       twin = Object.fromEntries(Object.keys(ref).map((k) => [k, relativeError(js64[k]!, ref[k]!)]));
     }
     return twin;
@@ -225,42 +225,22 @@ export async function checkCase(
   if (problems.length > 0) throw new Error(`${problems.join('\n')}\nconfig: ${JSON.stringify(c.config)}\ncell:\n${source}`);
 }
 
-type Results = Record<string, Float64Array | Float32Array>;
-
 /**
  * A backend's results on the data of `differential` (same generator, same order), every value multiplied by
  * (1 + eps·u), u uniform in [-1, 1] from stream `stream`: weights, input, initial states and output gradients.
  */
-async function results(cell: CompiledCell, cfg: DiffConfig, backend: 'reference' | 'js64', eps = 0, stream = 0): Promise<Results> {
-  const rng = new Random(cfg.seed ?? 11, 3);
+async function perturbedResults(cell: CompiledCell, cfg: DiffConfig, backend: 'reference' | 'js64', eps = 0, stream = 0): Promise<Results> {
   const noise = new Random(cfg.seed ?? 11, 1000 + stream);
-  const wiggle = (v: number) => (eps === 0 ? v : v * (1 + eps * noise.uniform(-1, 1)));
-  const rand = (n: number) => Float64Array.from({ length: n }, () => wiggle(rng.uniform(-1, 1)));
-  const options = rnnOptions(cfg);
-  const rnn = new RNN(cell, { ...options, backend: backend === 'js64' ? 'js' : 'reference' });
-  if (backend === 'js64') (rnn as { backend: SequenceBackend }).backend = js64Backend(cell);
-  const weights = rnn.stateDict();
-  for (const p of rnn.parameters()) weights[p.name] = { data: Float64Array.from(p.data, wiggle), shape: p.shape };
-  rnn.loadStateDict(weights);
-  const { x, states, gradStates } = randomInputs(cell, cfg, rand);
-  const fwd = await rnn.forward(x, { states, ...(cfg.lengths ? { lengths: cfg.lengths } : {}) });
-  const g: Tensor = { data: rand(fwd.output.data.length), shape: fwd.output.shape };
-  const bwd = await rnn.backward(g, { gradStates });
-  const out: Results = { output: fwd.output.data, dInput: bwd.dInput.data };
-  for (const st of cell.states) {
-    out[`${st}N`] = fwd.states[st]!.data;
-    out[`d${st}0`] = bwd.dStates[st]!.data;
-  }
-  for (const [name, t] of Object.entries(bwd.grads)) out[name] = t.data;
-  return out;
+  const perturb = eps === 0 ? undefined : (v: number) => v * (1 + eps * noise.uniform(-1, 1));
+  return results(cell, backend === 'js64' ? js64Backend : 'reference', cfg, perturb);
 }
 
 /** Per result, how far the reference moves under float32-sized perturbations of its data (max of 3 tries). */
 export async function referenceSpread(cell: CompiledCell, cfg: DiffConfig): Promise<Record<string, number>> {
-  const base = await results(cell, cfg, 'reference');
+  const base = await perturbedResults(cell, cfg, 'reference');
   const spread: Record<string, number> = {};
   for (const stream of [1, 2, 3]) {
-    const moved = await results(cell, cfg, 'reference', 2 ** -24, stream);
+    const moved = await perturbedResults(cell, cfg, 'reference', 2 ** -24, stream);
     for (const k of Object.keys(base)) spread[k] = Math.max(spread[k] ?? 0, relativeError(moved[k]!, base[k]!));
   }
   return spread;

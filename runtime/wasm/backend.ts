@@ -193,6 +193,8 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
           output = new Float64Array(region('OUT', T * B * H));
         } else {
           output = new Float64Array(T * B * H);
+          /** The time example b reads at step s (within its length). */
+          const timeOf = (b: number, s: number) => (run.reverse ? run.lengths[b]! - 1 - s : s);
           for (let s0 = 0; s0 < T; s0 += steps) {
             const n = Math.min(steps, T - s0);
             // Step q of the chunk reads time t(s0 + q) of each example, gathered here in step order; the
@@ -200,19 +202,17 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
             const xs = region('X', n * B * X);
             xs.fill(0);
             for (let b = 0; b < B; b++) {
-              const len = run.lengths[b]!;
-              lengths[b] = Math.max(0, Math.min(n, len - s0));
+              lengths[b] = Math.max(0, Math.min(n, run.lengths[b]! - s0));
               for (let q = 0; q < lengths[b]!; q++) {
-                const t = run.reverse ? len - 1 - (s0 + q) : s0 + q;
+                const t = timeOf(b, s0 + q);
                 xs.set(run.input.subarray((t * B + b) * X, (t * B + b + 1) * X), (q * B + b) * X);
               }
             }
             await forward(n, false);
             const out = region('OUT', n * B * H);
             for (let b = 0; b < B; b++) {
-              const len = run.lengths[b]!;
               for (let q = 0; q < lengths[b]!; q++) {
-                const t = run.reverse ? len - 1 - (s0 + q) : s0 + q;
+                const t = timeOf(b, s0 + q);
                 for (let j = 0; j < H; j++) output[(t * B + b) * H + j] = out[(q * B + b) * H + j]!;
               }
             }

@@ -1,5 +1,5 @@
 // Runs the same RNN on a backend and on the float64 reference and reports the largest disagreement.
-import { RNN, type BackendName, type CompiledCell, type MergeMode, type Tensor } from '../../index.js';
+import { RNN, type BackendName, type BackwardResult, type CompiledCell, type ForwardResult, type MergeMode, type Tensor } from '../../index.js';
 import { Random } from '../../runtime/random.js';
 import type { SequenceBackend } from '../../runtime/backend.js';
 
@@ -60,27 +60,49 @@ export function randomInputs(cell: CompiledCell, cfg: DiffConfig, rand: (n: numb
   return { x, states, gradStates };
 }
 
-/** Largest relative error over outputs, final states, input/initial-state gradients and every weight gradient. */
-export async function differential(cell: CompiledCell, backend: BackendName | ((cell: CompiledCell) => SequenceBackend), cfg: DiffConfig): Promise<Record<string, number>> {
+/** A backend by name, or a backend object made by the test (a non-default option of a backend). */
+export type BackendChoice = BackendName | ((cell: CompiledCell) => SequenceBackend);
+
+/** Outputs, final states, input/initial-state gradients and every weight gradient, by name. */
+export type Results = Record<string, Float64Array | Float32Array>;
+
+/**
+ * One backend's results on a configuration's data: the RNN's seeded weights, then from one seeded stream the input,
+ * the initial states and final-state gradients (`initialStates`), and the output gradient. Every backend sees the
+ * same data. `perturb` (the fuzzer's sensitivity probe) maps each weight and each drawn value.
+ */
+export async function results(cell: CompiledCell, backend: BackendChoice, cfg: DiffConfig, perturb?: (v: number) => number): Promise<Results> {
   const rng = new Random(cfg.seed ?? 11, 3);
-  const rand = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
-  const options = rnnOptions(cfg);
-  const ref = new RNN(cell, { ...options, backend: 'reference' });
-  const other = new RNN(cell, { ...options, backend: typeof backend === 'string' ? backend : 'reference' });
-  // A backend object made by the test (a non-default option of a backend) replaces the RNN's own.
-  if (typeof backend === 'function') (other as { backend: SequenceBackend }).backend = backend(cell);
-  const { x, states, gradStates } = randomInputs(cell, cfg, rand);
-  const fwdOpts = { states, ...(cfg.lengths ? { lengths: cfg.lengths } : {}) };
-  const [a, b] = [await other.forward(x, fwdOpts), await ref.forward(x, fwdOpts)];
-  const g: Tensor = { data: rand(a.output.data.length), shape: a.output.shape };
-  const [ga, gb] = [await other.backward(g, { gradStates }), await ref.backward(g, { gradStates })];
-  const errors: Record<string, number> = { output: relativeError(a.output.data, b.output.data), dInput: relativeError(ga.dInput.data, gb.dInput.data) };
-  for (const s of cell.states) {
-    errors[`${s}N`] = relativeError(a.states[s]!.data, b.states[s]!.data);
-    errors[`d${s}0`] = relativeError(ga.dStates[s]!.data, gb.dStates[s]!.data);
+  const draw = perturb ? () => perturb(rng.uniform(-1, 1)) : () => rng.uniform(-1, 1);
+  const rand = (n: number) => Float64Array.from({ length: n }, draw);
+  const rnn = new RNN(cell, { ...rnnOptions(cfg), backend: typeof backend === 'string' ? backend : 'reference' });
+  if (typeof backend === 'function') (rnn as { backend: SequenceBackend }).backend = backend(cell);
+  if (perturb) {
+    const weights = rnn.stateDict();
+    for (const p of rnn.parameters()) weights[p.name] = { data: Float64Array.from(p.data, perturb), shape: p.shape };
+    rnn.loadStateDict(weights);
   }
-  for (const name of Object.keys(gb.grads)) errors[name] = relativeError(ga.grads[name]!.data, gb.grads[name]!.data);
-  return errors;
+  const { x, states, gradStates } = randomInputs(cell, cfg, rand);
+  const fwd = await rnn.forward(x, { states, ...(cfg.lengths ? { lengths: cfg.lengths } : {}) });
+  const g: Tensor = { data: rand(fwd.output.data.length), shape: fwd.output.shape };
+  return collect(cell, fwd, await rnn.backward(g, { gradStates }));
+}
+
+/** A forward and backward pass's results by name: output, dInput, <state>N, d<state>0 and every weight gradient. */
+export function collect(cell: CompiledCell, fwd: ForwardResult, bwd: BackwardResult): Results {
+  const out: Results = { output: fwd.output.data, dInput: bwd.dInput.data };
+  for (const st of cell.states) {
+    out[`${st}N`] = fwd.states[st]!.data;
+    out[`d${st}0`] = bwd.dStates[st]!.data;
+  }
+  for (const [name, t] of Object.entries(bwd.grads)) out[name] = t.data;
+  return out;
+}
+
+/** Largest relative error over outputs, final states, input/initial-state gradients and every weight gradient. */
+export async function differential(cell: CompiledCell, backend: BackendChoice, cfg: DiffConfig): Promise<Record<string, number>> {
+  const [got, want] = [await results(cell, backend, cfg), await results(cell, 'reference', cfg)];
+  return Object.fromEntries(Object.entries(want).map(([name, w]) => [name, relativeError(got[name] ?? [], w)]));
 }
 
 /** The entries above `tol`, so a failing test names what disagreed. */

@@ -57,7 +57,8 @@ function enableInlining(): void {
 
 /**
  * Whether f32x4.relaxed_madd (a fused multiply-add) compiles here. Node 20's V8 has it behind a flag, which
- * only enables the instruction set for modules compiled afterwards; newer engines ship it.
+ * only enables the instruction set for modules compiled afterwards; newer engines ship it. The first call also
+ * turns on V8 11's wasm inlining (enableInlining): every module is compiled after it (assembleWat calls this).
  */
 export function relaxedSimd(): boolean {
   if (relaxed !== undefined) return relaxed;

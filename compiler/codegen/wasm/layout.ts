@@ -59,11 +59,8 @@ export interface RunLayout {
   readonly layout: WasmLayout;
   readonly forwardPlan: StepPlan;
   readonly backwardPlan: StepPlan;
-  /** Parameter numbers used as the matrix of a per-step or hoisted `matvec` (packed Wᵀ, region WN<i>). */
-  readonly packedN: ReadonlySet<number>;
-  /** Parameter numbers used as the matrix of a `matvec_t` (packed W, region WT<i>). */
-  readonly packedT: ReadonlySet<number>;
-  /** Those of packedT the forward step needs (the rest only matter for a backward pass). */
+  /** Parameters the forward step multiplies by as `matvec_t` (packed W, region WT<i>); the other WT regions only
+   *  serve a backward pass. */
   readonly packedTForward: ReadonlySet<number>;
 }
 
@@ -92,13 +89,13 @@ export function runLayout(cell: CompiledCell, dims: Dims): RunLayout {
   L.add('LEN', perExample(1));
   L.add('TIME', perExample(1));
   L.add('X', rows(X));
+  // Parameters used as the matrix of a `matvec` (packed Wᵀ, region WN<i>) and of a `matvec_t` (packed W, WT<i>).
   const packedN = new Set<number>();
-  const packedT = new Set<number>();
-  const packedTForward = new Set<number>();
   matrixParams(fwd, 'matvec', packedN);
   matrixParams(bw.graph, 'matvec', packedN);
+  const packedTForward = new Set<number>();
   matrixParams(fwd, 'matvec_t', packedTForward);
-  matrixParams(fwd, 'matvec_t', packedT);
+  const packedT = new Set(packedTForward);
   matrixParams(bw.graph, 'matvec_t', packedT);
   fwd.params.forEach((p, i) => {
     const [R, K] = p.shape.length === 2 ? [sizeOf([p.shape[0]!], dims), sizeOf([p.shape[1]!], dims)] : [0, 0];
@@ -136,7 +133,7 @@ export function runLayout(cell: CompiledCell, dims: Dims): RunLayout {
     L.add(`e.A${n.id}`, rows(a));
     L.add(`e.B${n.id}`, (B, T) => packedFloats(T * B, b));
   }
-  return { layout: L, forwardPlan, backwardPlan, packedN, packedT, packedTForward };
+  return { layout: L, forwardPlan, backwardPlan, packedTForward };
 }
 
 /** Per-step scratch of one graph: products, reductions and values later phases read, [B, size] each. */

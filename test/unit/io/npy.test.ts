@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CellforgeError } from '../../../ir/errors.js';
 import { writeFileAtomic } from '../../../runtime/io/atomic.js';
 import { encodeNpy, parseNpy, readNpy, writeNpy, type NpyArray } from '../../../runtime/io/npy.js';
+import { errorOf } from '../../helpers/errors.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -24,16 +25,6 @@ function npyFile(header: string, data: ArrayLike<number> = [], major = 1): Uint8
 }
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CellforgeError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an error');
-}
 
 describe('npy round trips', () => {
   const shapes = [[], [5], [2, 3, 4]];

@@ -3,7 +3,6 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CellforgeError } from '../../../ir/errors.js';
 import type { NpyArray } from '../../../runtime/io/npy.js';
 import {
   encodeSafetensors,
@@ -11,6 +10,7 @@ import {
   readSafetensors,
   writeSafetensors,
 } from '../../../runtime/io/safetensors.js';
+import { errorOf } from '../../helpers/errors.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -23,16 +23,6 @@ function stFile(header: string, data: ArrayLike<number> = [], headerLen?: number
   out.set(h, 8);
   out.set(data, 8 + h.length);
   return out;
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CellforgeError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an error');
 }
 
 const sample: Record<string, NpyArray> = {

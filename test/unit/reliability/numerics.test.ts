@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinCell, builtinNames, compileCell, RNN, type BackendName, type CompiledCell, type Tensor } from '../../../index.js';
 import { Random } from '../../../runtime/random.js';
+import { collect } from '../../helpers/differential.js';
 
 const TOL = 1e-4;
 const X_MAX = 1e4;
@@ -77,14 +78,7 @@ async function extremeRun(cell: CompiledCell, backend: BackendName, cfg: Run, pe
   for (const s of cell.states) states[s] = { data: Float64Array.from({ length: LD * B * H }, () => value(X_MAX)), shape: [LD, B, H] };
   const fwd = await rnn.forward(x, { states, ...(cfg.lengths ? { lengths: cfg.lengths } : {}) });
   const g: Tensor = { data: Float64Array.from(fwd.output.data, () => Math.fround(rng.uniform(-1, 1))), shape: fwd.output.shape };
-  const bwd = await rnn.backward(g);
-  const out: Arrays = { output: fwd.output.data, dInput: bwd.dInput.data };
-  for (const s of cell.states) {
-    out[`${s}N`] = fwd.states[s]!.data;
-    out[`d${s}0`] = bwd.dStates[s]!.data;
-  }
-  for (const [name, t] of Object.entries(bwd.grads)) out[name] = t.data;
-  return out;
+  return collect(cell, fwd, await rnn.backward(g));
 }
 
 /** The arrays with a NaN or an infinity, and how many such values each has. */

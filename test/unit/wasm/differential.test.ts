@@ -2,12 +2,10 @@
 // (vector loops with and without a tail, per-step products on the thread pool, random cells).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { builtinCell, compileCell, RNN } from '../../../index.js';
+import { builtinCell, compileCell } from '../../../index.js';
 import { caseArb, caseSource } from '../../../fuzz/run.js';
-import type { SequenceBackend } from '../../../runtime/backend.js';
-import { Random } from '../../../runtime/random.js';
 import { backendSuite } from '../../helpers/backend-suite.js';
-import { above, differential, randomInputs, rnnOptions, type DiffConfig } from '../../helpers/differential.js';
+import { above, differential, results, type DiffConfig } from '../../helpers/differential.js';
 import { poolOf, wasmBackend } from '../../../runtime/wasm/backend.js';
 
 backendSuite('wasm');
@@ -53,16 +51,7 @@ describe('wasm: splitting work over threads changes no bit', () => {
   // thread runs them, and bias gradients are summed in row order after the loop: so a threaded run must equal
   // the one-thread run exactly, on random cells and configurations (the one-thread run is fuzzed against the
   // reference elsewhere).
-  async function run(cell: ReturnType<typeof compileCell>, cfg: DiffConfig, threads: number) {
-    const rng = new Random(cfg.seed ?? 11, 3);
-    const rand = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
-    const rnn = new RNN(cell, { ...rnnOptions(cfg), backend: 'reference' });
-    (rnn as { backend: SequenceBackend }).backend = wasmBackend(cell, { threads, minSplitWork: 1 });
-    const { x, states, gradStates } = randomInputs(cell, cfg, rand);
-    const out = await rnn.forward(x, { states, ...(cfg.lengths ? { lengths: cfg.lengths } : {}) });
-    const grads = await rnn.backward({ data: rand(out.output.data.length), shape: out.output.shape }, { gradStates });
-    return { output: out.output.data, states: out.states, dInput: grads.dInput.data, dStates: grads.dStates, grads: grads.grads };
-  }
+  const run = (cell: ReturnType<typeof compileCell>, cfg: DiffConfig, threads: number) => results(cell, (c) => wasmBackend(c, { threads, minSplitWork: 1 }), cfg);
   it('40 random cells and configurations (seeded): 2 threads equal 1 thread', async () => {
     const cases = fc.sample(caseArb('all'), { numRuns: 40, seed: 77 });
     for (const c of cases) {

@@ -3,7 +3,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileCell } from '../../../index.js';
-import { availableBackends, caseArb, caseSource, checkCase, fuzz, type FuzzCase } from '../../../fuzz/run.js';
+import { caseArb, caseSource, type FuzzCase } from '../../../fuzz/cases.js';
+import { checkCase } from '../../../fuzz/check.js';
+import { availableBackends, fuzz } from '../../../fuzz/run.js';
 import { above, differential, type DiffConfig } from '../../helpers/differential.js';
 
 const RUNS = 150;

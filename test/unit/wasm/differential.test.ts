@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { builtinCell, compileCell } from '../../../index.js';
-import { caseArb, caseSource } from '../../../fuzz/run.js';
+import { caseArb, caseSource } from '../../../fuzz/cases.js';
 import { backendSuite } from '../../helpers/backend-suite.js';
 import { above, differential, results, type DiffConfig } from '../../helpers/differential.js';
 import { poolOf, wasmBackend } from '../../../runtime/wasm/backend.js';

@@ -62,13 +62,22 @@ export async function releaseDevice(): Promise<void> {
 
 async function acquire(): Promise<DeviceResult> {
   const hostGpu = globalThis.navigator?.gpu;
-  const gpu = hostGpu ?? (await loadDawn());
-  if (typeof gpu === 'string') return { device: null, reason: gpu };
+  if (hostGpu) return open(hostGpu, 'no WebGPU adapter found (navigator.gpu.requestAdapter() gave none)');
+  // Node: Dawn prints its probe warnings to stderr from native code; keep them for the reason of a failed probe.
+  const { captureNativeStderr } = await import('./native-stderr.js');
+  const { value, dawn: said } = await captureNativeStderr(async () => {
+    const gpu = await loadDawn();
+    return typeof gpu === 'string' ? ({ device: null, reason: gpu } as DeviceResult) : open(gpu, NO_ADAPTER);
+  });
+  if (value.device || !said) return value;
+  return { device: null, reason: `${value.reason} (Dawn: ${said})` };
+}
 
+async function open(gpu: GPU, noAdapter: string): Promise<DeviceResult> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     dawn = null;
-    return { device: null, reason: hostGpu ? 'no WebGPU adapter found (navigator.gpu.requestAdapter() gave none)' : NO_ADAPTER };
+    return { device: null, reason: noAdapter };
   }
 
   const requiredLimits: Record<string, number> = {};

@@ -266,6 +266,22 @@ describe('cli/entry.ts as a subprocess', () => {
     expect(bad.stderr).not.toMatch(/^ {4}at /m);
   });
 
+  it('backend auto probes WebGPU without Dawn\'s warnings on stderr (the chosen backend is said once)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cellforge-auto-'));
+    try {
+      const r = spawnSync('npx', ['tsx', 'cli/entry.ts', 'run', 'lstm', '--weights', sample('lstm.safetensors'), '--input', sample('input.npy'), '--backend', 'auto', '--out', out], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/Warning|artificially reduced|Vulkan/);
+      expect(r.stderr.trim()).toMatch(/^cellforge run: lstm on \w+, output \[12, 4, 16\] -> /);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('a reader that closes the pipe early (| head) ends the command quietly, exit 0', () => {
     const r = spawnSync('bash', ['-c', 'set -o pipefail; npx tsx cli/entry.ts compile lstm --emit wasm | head -c 100 > /dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);

@@ -2,43 +2,19 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { CellforgeError } from '../ir/errors.js';
-import type { Graph, ParamDecl } from '../ir/graph.js';
 import { printGraph } from '../ir/print.js';
 import { showShape } from '../ir/shape.js';
 import { verify } from '../ir/verify.js';
 import { builtinNames, builtinPath } from './builtins.js';
+import type { CompiledCell, EmitKind, EmitSizes } from './compiled-cell.js';
 import { jsKernels } from './codegen/js/kernels.js';
 import { wgslProgram } from './codegen/wgsl/program.js';
 import { wasmProgram } from './codegen/wasm/program.js';
 import { relaxedSimd } from './codegen/wasm/assemble.js';
 import { differentiate, type BackwardIR } from './autodiff/backward.js';
-import { parseCell, type CellIR } from './frontend/parse.js';
+import { parseCell } from './frontend/parse.js';
 
-export type EmitKind = 'ir' | 'backward-ir' | 'js' | 'wasm' | 'wgsl';
-export const emitKinds: readonly EmitKind[] = ['ir', 'backward-ir', 'js', 'wasm', 'wgsl'];
-
-export interface EmitSizes {
-  readonly inputSize?: number;
-  readonly hiddenSize?: number;
-}
-
-export interface CompiledCell {
-  readonly name: string;
-  /** Display path of the cell's source. */
-  readonly file: string;
-  readonly doc?: string;
-  readonly source: string;
-  readonly ir: CellIR;
-  /** The forward step graph: outputs are the new states in declared order. */
-  readonly graph: Graph;
-  /** Declared order; the first state is the step's output. */
-  readonly states: readonly string[];
-  readonly params: readonly ParamDecl[];
-  /** The backward step and the forward values it reads (derived on first use). */
-  readonly backward: BackwardIR;
-  /** What the compiler made of the cell, as text; generated code is specialised to `sizes` (default X = H = 16). */
-  emit(kind: EmitKind, sizes?: EmitSizes): string;
-}
+export { emitKinds, type CompiledCell, type EmitKind, type EmitSizes } from './compiled-cell.js';
 
 interface CellSource {
   readonly source: string;

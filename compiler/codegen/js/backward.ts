@@ -6,9 +6,10 @@ import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { deferredProducts } from '../../plan/deferred.js';
 import { planStep, unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { indent, paramBindings, phaseGemms, scratchBuffers, stepTimes, transposedParams } from './common.js';
-import { emitPhase, type Storage } from './fused.js';
-import { safeLabel } from './names.js';
-import { makeStorage } from './storage.js';
+import type { Storage } from '../shared/phase-body.js';
+import { emitPhase } from './fused.js';
+import { safeLabel } from '../shared/names.js';
+import { makeStorage } from '../shared/storage.js';
 
 /**
  * Source of `(P, gemmNT, transpose) => backward(T, B, lengths, reverse, truncate, X, GOUT, C, tape, GP, DX)`.

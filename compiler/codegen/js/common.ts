@@ -2,7 +2,7 @@
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { unsupported, type StepPlan } from '../../plan/step-plan.js';
-import type { Storage } from './fused.js';
+import type { Storage } from '../shared/phase-body.js';
 
 export const stepTimes = (breakWhenDone: boolean) =>
   [

@@ -5,8 +5,8 @@ import type { SavedValue } from '../../autodiff/backward.js';
 import { planStep } from '../../plan/step-plan.js';
 import { indent, paramBindings, phaseGemms, scratchBuffers, stepTimes } from './common.js';
 import { emitPhase } from './fused.js';
-import { safeLabel } from './names.js';
-import { makeStorage } from './storage.js';
+import { safeLabel } from '../shared/names.js';
+import { makeStorage } from '../shared/storage.js';
 
 /** Steps per input-projection GEMM in inference mode. */
 const CHUNK = 64;

@@ -1,5 +1,5 @@
 // Compiles a cell's js kernels for one (X, H) once, from source the compiler wrote, and caches them.
-import type { CompiledCell } from '../../compile.js';
+import type { CompiledCell } from '../../compiled-cell.js';
 import type { Dims } from '../../../ir/shape.js';
 import { emitBackward } from './backward.js';
 import { emitForward } from './forward.js';

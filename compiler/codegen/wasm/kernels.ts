@@ -1,5 +1,5 @@
 // Compiles a cell's WebAssembly module for one (X, H) once: generated text, assembled and validated by wabt.
-import type { CompiledCell } from '../../compile.js';
+import type { CompiledCell } from '../../compiled-cell.js';
 import type { Dims } from '../../../ir/shape.js';
 import { assembleWat, relaxedSimd } from './assemble.js';
 import { wasmProgram, type WasmProgram } from './program.js';

@@ -1,7 +1,7 @@
 // Where every tensor of one (layer, direction) run sits in WebAssembly memory: a list of regions whose sizes
 // depend on B and T. The module's code is independent of B and T: it reads each region's byte address from a
 // table at the start of the run's block (region k at table + 4k), which the runtime fills per run.
-import type { CompiledCell } from '../../compile.js';
+import type { CompiledCell } from '../../compiled-cell.js';
 import { invariant } from '../../../ir/errors.js';
 import type { Graph } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';

@@ -1,13 +1,13 @@
 // The WebAssembly module of one (cell, X, H): the forward and backward time loops with their per-step products
 // and fused loops, plus what the runtime runs around them (the hoisted input products before the forward loop,
 // the weight and input gradients after the backward loop). Code is independent of B and T (see layout.ts).
-import type { CompiledCell } from '../../compile.js';
+import type { CompiledCell } from '../../compiled-cell.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { deferredProducts } from '../../plan/deferred.js';
 import { unsupported, type StepPlan } from '../../plan/step-plan.js';
-import { blocks } from '../js/fused.js';
-import { safeLabel } from '../js/names.js';
+import { blocks } from '../shared/phase-body.js';
+import { safeLabel } from '../shared/names.js';
 import { element, exampleArgs, exampleParams, Frame, load, overActiveUnits, phaseFunction, rowsOf, store, wasmFunction, type Row, type RowOf } from './fused.js';
 import { gemmWat } from './gemm.js';
 import { runLayout, type RunLayout } from './layout.js';

@@ -1,14 +1,14 @@
 // WGSL programs of one (cell, X, H, B, T): every tensor in one arena, and the dispatches before, in and after
 // the time loop, for the forward and the backward pass. Kernel sources depend on the cell, X and H only;
 // B, T and the arena layout reach them through site slots (see kernel.ts), so pipelines are compiled once.
-import type { CompiledCell } from '../../compile.js';
+import type { CompiledCell } from '../../compiled-cell.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { opDef } from '../../../ir/ops.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { deferredProducts } from '../../plan/deferred.js';
 import { planStep, unsupported, type StepPlan } from '../../plan/step-plan.js';
-import { blocks, phaseBody, type Dialect, type Storage } from '../js/fused.js';
-import { makeStorage, type StorageNames } from '../js/storage.js';
+import { blocks, phaseBody, type Dialect, type Storage } from '../shared/phase-body.js';
+import { makeStorage, type StorageNames } from '../shared/storage.js';
 import { Arena } from './arena.js';
 import { gemmGroups, gemmKernel, gemmSiteInts, gemvKernel, SMALL_M, type GemmSite, type Orientation } from './gemm.js';
 import { CellforgeError } from '../../../ir/errors.js';

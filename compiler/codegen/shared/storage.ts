@@ -1,8 +1,8 @@
-// Buffer names and index expressions of the values a step reads: shared by the forward and backward emitters.
+// Buffer names and index expressions of the values a step reads: shared by every backend's forward and backward emitters.
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import type { StepPlan } from '../../plan/step-plan.js';
-import type { Storage } from './fused.js';
+import type { Storage } from './phase-body.js';
 
 export interface StorageNames {
   /** State k's buffer: [B, H] in the forward, by time [T, B, H] in the backward. */

@@ -9,7 +9,8 @@ import { optimizerNames, type OptimizerName } from '../../runtime/train/optimize
 import { Progress } from '../../runtime/train/progress.js';
 import { renderReport } from '../../runtime/train/report.js';
 import { TrainingSession, type RunOverrides, type RunResult } from '../../runtime/train/session.js';
-import { formatMetric, metricLabels, type Task } from '../../runtime/train/task.js';
+import { formatMetric, metricKeys, metricLabels, type Task } from '../../runtime/train/task.js';
+import { scheduleNames, type ScheduleName } from '../../runtime/train/trainer.js';
 import { tasks } from '../../samples/tasks/index.js';
 import { helpText, intFlag, parseCommand, stringFlag, type CommandSpec, type Parsed } from '../args.js';
 import { processIO, type CliIO } from '../io.js';
@@ -40,6 +41,7 @@ export const trainSpec: CommandSpec = {
     'weight-decay': { type: 'string', value: 'X', help: 'L2 (sgd, adam) or decoupled (adamw) weight decay' },
     'clip-norm': { type: 'string', value: 'X', help: 'clip the global gradient norm (0: off)' },
     'clip-value': { type: 'string', value: 'X', help: 'clamp every gradient element (0: off)' },
+    schedule: { type: 'string', value: 'NAME', help: `${scheduleNames.join('|')}: learning rate over the run (default: the task's)` },
     init: { type: 'string', value: 'NAME', help: `${initNames.join('|')}: RNN weight initialisation` },
     dropout: { type: 'string', value: 'P', help: 'dropout between stacked layers' },
     'variational-dropout': { type: 'boolean', help: 'one dropout mask for all timesteps' },
@@ -83,6 +85,7 @@ function overridesOf(p: Parsed): RunOverrides {
   set('weightDecay', numberFlag(p, 'weight-decay', 0));
   set('clipNorm', numberFlag(p, 'clip-norm', 0));
   set('clipValue', numberFlag(p, 'clip-value', 0));
+  set('schedule', choice<ScheduleName>(p, 'schedule', scheduleNames));
   set('init', choice<InitName>(p, 'init', initNames));
   set('dropout', numberFlag(p, 'dropout', 0, 0.99));
   if (p.flags.bidirectional === true) o.bidirectional = true;
@@ -95,8 +98,7 @@ function metricsJson(r: RunResult): Record<string, unknown> {
   const { stepLoss, stepGradNorm, atInit, trained, testMetric, ...rest } = r;
   void stepLoss;
   void stepGradNorm;
-  const named = r.metric === 'accuracy' ? { testAccuracy: testMetric } : r.metric === 'perplexity' ? { testPerplexity: testMetric } : { testMSE: testMetric };
-  return { ...rest, ...named, testMetric, gradientFlow: { atInit: atInit.gradientFlow ?? null, trained: trained.gradientFlow ?? null }, saturation: { atInit: atInit.saturation ?? null, trained: trained.saturation ?? null } };
+  return { ...rest, [`test${metricKeys[r.metric]}`]: testMetric, testMetric, gradientFlow: { atInit: atInit.gradientFlow ?? null, trained: trained.gradientFlow ?? null }, saturation: { atInit: atInit.saturation ?? null, trained: trained.saturation ?? null } };
 }
 
 function ensureDir(dir: string): void {
@@ -192,7 +194,7 @@ export async function trainCommand(argv: readonly string[], io: CliIO): Promise<
     const command = `cellforge train ${argv.join(' ')}`;
     writeFileAtomic(join(out, 'report.html'), renderReport({ task, runs, command }));
     if (compare) {
-      const summary = { task: task.name, compare, testLoss: Object.fromEntries(runs.map((r) => [r.cell, r.testLoss])), [`test${task.metric === 'accuracy' ? 'Accuracy' : task.metric === 'perplexity' ? 'Perplexity' : 'MSE'}`]: Object.fromEntries(runs.map((r) => [r.cell, r.testMetric])), runs: runs.map(metricsJson) };
+      const summary = { task: task.name, compare, testLoss: Object.fromEntries(runs.map((r) => [r.cell, r.testLoss])), [`test${metricKeys[task.metric]}`]: Object.fromEntries(runs.map((r) => [r.cell, r.testMetric])), runs: runs.map(metricsJson) };
       writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(summary, null, 2)}\n`);
     }
     io.err(`cellforge train: report: ${resolve(out, 'report.html')}\n`);

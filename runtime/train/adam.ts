@@ -28,8 +28,9 @@ export class Adam implements Optimizer {
     }
   }
 
-  update(params: readonly Param[], grads: Grads): void {
-    const { lr, betas: [b1, b2], eps, weightDecay: wd, decoupled } = this.options;
+  update(params: readonly Param[], grads: Grads, lrScale = 1): void {
+    const { betas: [b1, b2], eps, weightDecay: wd, decoupled } = this.options;
+    const lr = this.options.lr * lrScale;
     const t = ++this.step;
     const bc1 = 1 - b1 ** t;
     const bc2Sqrt = Math.sqrt(1 - b2 ** t);

@@ -8,8 +8,8 @@ export interface Optimizer {
   readonly kind: OptimizerName;
   /** Steps taken so far (Adam's bias correction uses it; checkpoints save it). */
   step: number;
-  /** One update of every parameter in place from its gradient. */
-  update(params: readonly Param[], grads: Grads): void;
+  /** One update of every parameter in place from its gradient; `lrScale` multiplies the learning rate (schedules). */
+  update(params: readonly Param[], grads: Grads, lrScale?: number): void;
   /** State tensors with prefixed names (`adam.m.weight_ih_l0`), for checkpoints. */
   stateTensors(): Record<string, { shape: readonly number[]; data: Float64Array }>;
   /** Restores what `stateTensors` returned (and `step`); unknown or missing names are an error. */

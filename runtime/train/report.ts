@@ -97,12 +97,12 @@ function saturationTable(runs: readonly RunResult[]): string {
     });
   }
   const note = missing.length
-    ? `<p class="note">Not measured for ${missing.map(escapeHtml).join(', ')}: saturation is recomputed from the weights, so it needs a gate layout cellforge knows (the built-in lstm, gru and rnn_tanh) in a single-layer, one-direction model.</p>`
+    ? `<p class="note">Not measured for ${missing.map(escapeHtml).join(', ')}: no probe sequences.</p>`
     : '';
   if (rows.length === 0) return note;
   return (
     `<table><tr><th>cell</th><th>gate</th><th>fn</th><th>mean at init</th><th>saturated at init (low / high)</th><th>mean trained</th><th>saturated trained (low / high)</th></tr>${rows.join('')}</table>` +
-    `<p class="note">Saturated: sigmoid &lt; 0.05 (low, blue) or &gt; 0.95 (high, orange); tanh &lt; −0.95 or &gt; 0.95. Over every valid step of the probe sequences (test set). A saturated gate passes almost no gradient through its own nonlinearity; a forget gate stuck high is the LSTM keeping its memory.</p>` +
+    `<p class="note">Saturated: sigmoid &lt; 0.05 (low, blue) or &gt; 0.95 (high, orange); tanh &lt; −0.95 or &gt; 0.95. Every <code>sigmoid</code> and <code>tanh</code> value of the cell's step, named by the variable of the cell source that holds it, over every valid step of the probe sequences (test set), replayed on the float64 interpreter with the trained weights. A saturated gate passes almost no gradient through its own nonlinearity; a forget gate stuck high is the LSTM keeping its memory.</p>` +
     note
   );
 }

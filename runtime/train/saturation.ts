@@ -1,13 +1,15 @@
-// Gate saturation of the built-in LSTM, GRU and tanh RNN: how often each gate sits in the flat tails of its
-// nonlinearity (sigmoid < 0.05 or > 0.95, |tanh| > 0.95), where its local derivative is nearly zero.
-// Gates are recomputed from the weights and the RNN's own outputs, so only cells whose layout is known (the
-// built-ins, recognised by their exact source) and single-layer unidirectional models are measured.
-import { builtinCell } from '../../compiler/compile.js';
-import { toFloat64 } from '../tensor.js';
+// Gate saturation of any cell: for every `sigmoid` and `tanh` value of the step IR, how often it sits in the flat
+// tails of its nonlinearity (sigmoid < 0.05 or > 0.95, |tanh| > 0.95), where its local derivative is nearly zero.
+// The step is replayed on the float64 interpreter over the probe sequences with the model's own weights, so every
+// cell is measured, each value named by the variable of the cell source that holds it (`tanh(c2)` when unnamed).
+import type { Graph, Node } from '../../ir/graph.js';
+import { paramName } from '../params.js';
+import { evalContext, interpret } from '../reference/interpret.js';
 import type { Example } from './batch.js';
 import type { SequenceModel } from './model.js';
 
 export interface GateStat {
+  /** The cell-source variable holding the value (`f`, `tanh(c2)`), prefixed by the layer in stacked models. */
   readonly gate: string;
   readonly fn: 'sigmoid' | 'tanh';
   /** Fraction of activations in the low tail (sigmoid < 0.05, tanh < -0.95) and the high tail (> 0.95). */
@@ -16,78 +18,90 @@ export interface GateStat {
   readonly mean: number;
 }
 
-const layouts: Record<string, readonly { gate: string; fn: 'sigmoid' | 'tanh' }[]> = {
-  lstm: [
-    { gate: 'i (input)', fn: 'sigmoid' },
-    { gate: 'f (forget)', fn: 'sigmoid' },
-    { gate: 'g (candidate)', fn: 'tanh' },
-    { gate: 'o (output)', fn: 'sigmoid' },
-  ],
-  gru: [
-    { gate: 'r (reset)', fn: 'sigmoid' },
-    { gate: 'z (update)', fn: 'sigmoid' },
-    { gate: 'n (candidate)', fn: 'tanh' },
-  ],
-  rnn_tanh: [{ gate: 'h = tanh(·)', fn: 'tanh' }],
-};
+const SATURATING = new Set(['sigmoid', 'tanh']);
 
-function knownLayout(model: SequenceModel): string | undefined {
-  return Object.keys(layouts).find((name) => builtinCell(name).source === model.cell.source);
+/** A readable name for a node: its label, else `op(name of its first argument)`, else `%id`. */
+function nodeName(graph: Graph, node: Node, depth = 0): string {
+  if (node.label) return node.label;
+  const arg = node.args[0];
+  if (depth < 2 && arg !== undefined && (SATURATING.has(node.op) || node.op === 'chunk')) {
+    const inner = nodeName(graph, graph.nodes[arg]!, depth + 1);
+    if (!inner.startsWith('%')) return node.op === 'chunk' ? `${inner}[${String(node.attrs.index)}]` : `${node.op}(${inner})`;
+  }
+  return `%${node.id}`;
 }
 
+/** The sigmoid and tanh nodes of a step graph with unique display names. */
+export function saturatingValues(graph: Graph): { id: number; name: string; fn: 'sigmoid' | 'tanh' }[] {
+  const found = graph.nodes.filter((n) => SATURATING.has(n.op)).map((n) => ({ id: n.id, name: nodeName(graph, n), fn: n.op as 'sigmoid' | 'tanh' }));
+  const seen = new Map<string, number>();
+  for (const f of found) seen.set(f.name, (seen.get(f.name) ?? 0) + 1);
+  return found.map((f) => (seen.get(f.name)! > 1 ? { ...f, name: `${f.name} (%${f.id})` } : f));
+}
+
+/**
+ * Replays the cell step by step on the probe (evaluation mode: no dropout) and counts tail activations of every
+ * sigmoid and tanh value. Every layer of a one-direction model; the first layer's forward direction otherwise.
+ */
 export async function gateSaturation(model: SequenceModel, examples: readonly Example[]): Promise<GateStat[] | undefined> {
-  const kind = knownLayout(model);
+  if (examples.length === 0) return undefined;
   const rnn = model.rnn;
   const { numLayers, directions, hiddenSize: H } = rnn.config;
-  if (!kind || numLayers !== 1 || directions !== 1 || examples.length === 0) return undefined;
-  const wasTraining = rnn.training;
-  const calls = model.forwardCalls;
+  const graph = rnn.cell.graph;
+  const targets = saturatingValues(graph);
+  if (targets.length === 0) return [];
   const batch = model.batchOf(examples);
   const { steps: T, batch: B, lengths } = batch;
-  const X = model.inputSize;
-  const x = model.inputOf(batch);
-  rnn.eval();
-  const out = toFloat64((await rnn.forward({ data: x, shape: [T, B, X] }, { lengths })).output);
-  rnn.train(wasTraining);
-  model.forwardCalls = calls;
-
-  const p = Object.fromEntries(rnn.parameters().map((q) => [q.name, q.data]));
-  const [wih, whh, bih, bhh] = [p.weight_ih_l0!, p.weight_hh_l0!, p.bias_ih_l0!, p.bias_hh_l0!];
-  const gates = layouts[kind]!;
-  const G = wih.length / (H * X);
-  const acc = gates.map(() => ({ low: 0, high: 0, sum: 0, n: 0 }));
-  const a = new Float64Array(G * H); // input projection per gate row
-  const r = new Float64Array(G * H); // recurrent projection per gate row
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < lengths[b]!; t++) {
-      const xt = x.subarray((t * B + b) * X, (t * B + b + 1) * X);
-      const hPrev = t === 0 ? new Float64Array(H) : out.subarray(((t - 1) * B + b) * H, ((t - 1) * B + b + 1) * H);
-      for (let j = 0; j < G * H; j++) {
-        let s = bih[j]!;
-        for (let k = 0; k < X; k++) s += wih[j * X + k]! * xt[k]!;
-        a[j] = s;
-        let q = bhh[j]!;
-        for (let k = 0; k < H; k++) q += whh[j * H + k]! * hPrev[k]!;
-        r[j] = q;
-      }
-      for (let u = 0; u < H; u++) {
-        gates.forEach((g, gi) => {
-          let v: number;
-          if (kind === 'gru' && gi === 2) v = Math.tanh(a[2 * H + u]! + sigmoid(a[u]! + r[u]!) * r[2 * H + u]!);
-          else if (g.fn === 'sigmoid') v = sigmoid(a[gi * H + u]! + r[gi * H + u]!);
-          else v = Math.tanh(a[gi * H + u]! + r[gi * H + u]!);
-          const s = acc[gi]!;
-          s.n++;
-          s.sum += v;
-          if (v > 0.95) s.high++;
-          else if (g.fn === 'sigmoid' ? v < 0.05 : v < -0.95) s.low++;
-        });
-      }
+  const params = new Map(rnn.parameters().map((p) => [p.name, p.data] as const));
+  const layers = directions === 1 ? numLayers : 1;
+  const stats: GateStat[] = [];
+  let input = Float64Array.from(model.inputOf(batch));
+  let X = model.inputSize;
+  for (let layer = 0; layer < layers; layer++) {
+    const own = new Map(graph.params.map((d) => [d.name, params.get(paramName(d.name, { layer, reverse: false }))!] as const));
+    const acc = targets.map(() => ({ low: 0, high: 0, sum: 0, n: 0 }));
+    const ctx = evalContext(B, { X, H });
+    let states = rnn.cell.states.map(() => new Float64Array(B * H));
+    const output = new Float64Array(T * B * H);
+    for (let t = 0; t < T; t++) {
+      const x = input.subarray(t * B * X, (t + 1) * B * X);
+      const values = interpret(graph, ctx, (node) => {
+        const name = String(node.attrs.name);
+        if (node.op === 'input') return { data: x, perExample: true };
+        if (node.op === 'state') return { data: states[rnn.cell.states.indexOf(name)]!, perExample: true };
+        return { data: own.get(name)!, perExample: false };
+      });
+      targets.forEach((g, k) => {
+        const v = values[g.id]!;
+        const n = v.data.length / (v.perExample ? B : 1);
+        const s = acc[k]!;
+        for (let b = 0; b < B; b++) {
+          if (t >= lengths[b]!) continue;
+          for (let i = 0; i < n; i++) {
+            const a = v.data[(v.perExample ? b * n : 0) + i]!;
+            s.n++;
+            s.sum += a;
+            if (a > 0.95) s.high++;
+            else if (g.fn === 'sigmoid' ? a < 0.05 : a < -0.95) s.low++;
+          }
+        }
+      });
+      // Examples past their length keep their state, as the runtime does.
+      states = graph.outputs.map((o, k) => {
+        const next = Float64Array.from(states[k]!);
+        const v = values[o.id]!;
+        for (let b = 0; b < B; b++) if (t < lengths[b]!) next.set(v.data.subarray(v.perExample ? b * H : 0, (v.perExample ? b * H : 0) + H), b * H);
+        return next;
+      });
+      output.set(states[0]!, t * B * H);
     }
+    const prefix = layers > 1 ? `layer ${layer + 1}: ` : '';
+    targets.forEach((g, k) => {
+      const s = acc[k]!;
+      stats.push({ gate: prefix + g.name, fn: g.fn, low: s.low / s.n, high: s.high / s.n, mean: s.sum / s.n });
+    });
+    input = output;
+    X = H;
   }
-  return gates.map((g, gi) => ({ gate: g.gate, fn: g.fn, low: acc[gi]!.low / acc[gi]!.n, high: acc[gi]!.high / acc[gi]!.n, mean: acc[gi]!.sum / acc[gi]!.n }));
-}
-
-function sigmoid(v: number): number {
-  return 1 / (1 + Math.exp(-v));
+  return stats;
 }

@@ -50,6 +50,7 @@ export function resolveOptions(task: Task, o: RunOverrides): RunOptions {
     weightDecay: o.weightDecay ?? 0,
     clipNorm: o.clipNorm ?? d.clipNorm ?? 0,
     clipValue: o.clipValue ?? 0,
+    schedule: o.schedule ?? d.schedule ?? 'constant',
   };
 }
 
@@ -130,6 +131,8 @@ export class TrainingSession {
       weightDecay: options.weightDecay,
       clipNorm: options.clipNorm,
       clipValue: options.clipValue,
+      // checkpoints written before schedules existed trained at a constant rate
+      schedule: options.schedule ?? 'constant',
       seed: options.seed,
     });
     return new TrainingSession(task, data, cell, options, model, trainer);

@@ -18,8 +18,9 @@ export class SGD implements Optimizer {
     readonly options: SGDOptions,
   ) {}
 
-  update(params: readonly Param[], grads: Grads): void {
-    const { lr, momentum, weightDecay } = this.options;
+  update(params: readonly Param[], grads: Grads, lrScale = 1): void {
+    const { momentum, weightDecay } = this.options;
+    const lr = this.options.lr * lrScale;
     for (const p of params) {
       const g = grads[p.name]!;
       const x = p.data;

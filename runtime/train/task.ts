@@ -2,8 +2,9 @@
 import type { Example, Readout } from './batch.js';
 import type { BatchScore, InitName, LossName, SequenceModel } from './model.js';
 import type { OptimizerName } from './optimizer.js';
+import type { ScheduleName } from './trainer.js';
 
-export type MetricName = 'accuracy' | 'perplexity' | 'mse';
+export type MetricName = 'accuracy' | 'perplexity' | 'bpc' | 'mse';
 
 export interface TaskData {
   readonly train: readonly Example[];
@@ -22,6 +23,7 @@ export interface TaskDefaults {
   readonly optimizer: OptimizerName;
   readonly lr: number;
   readonly clipNorm?: number;
+  readonly schedule?: ScheduleName;
   readonly init?: InitName;
   readonly dropout?: number;
 }
@@ -51,13 +53,18 @@ export function metricOf(metric: MetricName, s: BatchScore): number {
       return s.correct / s.count;
     case 'perplexity':
       return Math.exp(s.lossSum / s.count);
+    case 'bpc':
+      return s.lossSum / s.count / Math.LN2;
     case 'mse':
       return s.lossSum / s.count;
   }
 }
 
 /** Accuracy is better high; perplexity and MSE are better low. */
-export const metricLabels: Record<MetricName, string> = { accuracy: 'accuracy', perplexity: 'perplexity', mse: 'MSE' };
+export const metricLabels: Record<MetricName, string> = { accuracy: 'accuracy', perplexity: 'perplexity', bpc: 'bits/char', mse: 'MSE' };
+
+/** The metric's key in metrics.json: testAccuracy, testPerplexity, testBitsPerChar, testMSE. */
+export const metricKeys: Record<MetricName, string> = { accuracy: 'Accuracy', perplexity: 'Perplexity', bpc: 'BitsPerChar', mse: 'MSE' };
 
 export function higherIsBetter(metric: MetricName): boolean {
   return metric === 'accuracy';
@@ -67,6 +74,7 @@ export function formatMetric(metric: MetricName, v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (metric === 'accuracy') return `${(100 * v).toFixed(1)}%`;
   if (metric === 'perplexity') return v.toFixed(2);
+  if (metric === 'bpc') return v.toFixed(3);
   return v < 0.01 ? v.toExponential(2) : v.toFixed(4);
 }
 

@@ -20,7 +20,17 @@ export interface TrainConfig {
   readonly clipNorm: number;
   /** Clamp every gradient element to ±this (0: off). */
   readonly clipValue: number;
+  /** Learning-rate schedule over the whole run: constant, or cosine decay to zero (Loshchilov and Hutter 2017). */
+  readonly schedule: ScheduleName;
   readonly seed: number;
+}
+
+export type ScheduleName = 'constant' | 'cosine';
+export const scheduleNames: readonly ScheduleName[] = ['constant', 'cosine'];
+
+/** The factor on the learning rate for the update after `step` steps of `total`. */
+export function lrScale(schedule: ScheduleName, step: number, total: number): number {
+  return schedule === 'cosine' ? 0.5 * (1 + Math.cos((Math.PI * Math.min(step, total)) / Math.max(1, total))) : 1;
 }
 
 export interface EpochRecord {
@@ -126,7 +136,7 @@ export class Trainer {
     const { clipNorm, clipValue } = this.config;
     const gradNorm = clipNorm > 0 ? clipGradNorm(r.grads, clipNorm) : globalNorm(r.grads);
     if (clipValue > 0) clipGradValue(r.grads, clipValue);
-    this.optimizer.update(this.params, r.grads);
+    this.optimizer.update(this.params, r.grads, lrScale(this.config.schedule, this.state.step, this.totalSteps));
     return { loss: r.loss, gradNorm };
   }
 

@@ -4,7 +4,7 @@ import type { Example } from '../../runtime/train/batch.js';
 import { Random } from '../../runtime/random.js';
 import type { SequenceModel } from '../../runtime/train/model.js';
 import type { Task, TaskData } from '../../runtime/train/task.js';
-import { memo, readTaskFile } from './util.js';
+import { memo, readTaskFile, sampleLogits } from './util.js';
 
 export const TEXT_FILE = 'lighthouse.txt';
 const WINDOW = 64;
@@ -39,12 +39,7 @@ export async function sampleText(model: SequenceModel, prompt: string, length: n
     const batch = model.batchOf([{ length: ids.length, tokens: ids, classes: new Int32Array(ids.length) }]);
     const r = await model.predict(batch, state);
     state = { h0: r.hN, ...(r.cN ? { c0: r.cN } : {}) };
-    const logits = r.y.subarray((ids.length - 1) * V, ids.length * V);
-    const max = Math.max(...logits);
-    const p = Array.from(logits, (l) => Math.exp((l - max) / temperature));
-    let u = rng.next() * p.reduce((s, v) => s + v, 0);
-    let next = 0;
-    while (next < V - 1 && (u -= p[next]!) > 0) next++;
+    const next = sampleLogits(r.y.subarray((ids.length - 1) * V, ids.length * V), temperature, rng);
     out += vocab[next]!;
     ids = Int32Array.of(next);
   }

@@ -26,3 +26,14 @@ export function split<T>(items: readonly T[], validFraction: number, testFractio
   const pick = (from: number, to: number) => order.slice(from, to).map((i) => items[i]!);
   return { valid: pick(0, nValid), test: pick(nValid, nValid + nTest), train: pick(nValid + nTest, items.length) };
 }
+
+/** An index drawn from softmax(logits / temperature). */
+export function sampleLogits(logits: ArrayLike<number>, temperature: number, rng: { next(): number }): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
+  const p = Array.from({ length: logits.length }, (_, i) => Math.exp((logits[i]! - max) / temperature));
+  let u = rng.next() * p.reduce((s, v) => s + v, 0);
+  let k = 0;
+  while (k < p.length - 1 && (u -= p[k]!) > 0) k++;
+  return k;
+}

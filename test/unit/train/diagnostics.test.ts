@@ -55,14 +55,33 @@ describe('gradient flow ‖∂L/∂h_t‖', () => {
   });
 });
 
-describe('gate saturation', () => {
-  it('measures the built-in LSTM gate by gate, and skips unknown layouts', async () => {
+describe('gate saturation from the IR', () => {
+  it('names every sigmoid and tanh value of the LSTM by its cell variable', async () => {
     const stats = (await gateSaturation(new SequenceModel(builtinCell('lstm'), config), examples))!;
-    expect(stats.map((s) => s.gate)).toEqual(['i (input)', 'f (forget)', 'g (candidate)', 'o (output)']);
+    expect(stats.map((s) => s.gate)).toEqual(['i', 'f', 'g', 'o', 'tanh(c2)']);
+    expect(stats.map((s) => s.fn)).toEqual(['sigmoid', 'sigmoid', 'tanh', 'sigmoid', 'tanh']);
     for (const s of stats) {
       expect(s.low + s.high).toBeLessThanOrEqual(1);
       expect(s.mean).toBeGreaterThan(s.fn === 'sigmoid' ? 0 : -1);
     }
-    expect(await gateSaturation(new SequenceModel(builtinCell('mgu'), config), examples)).toBeUndefined();
+  });
+
+  it('measures cells it has never seen (MGU, layer-normalised LSTM) and every layer of a stack', async () => {
+    const mgu = (await gateSaturation(new SequenceModel(builtinCell('mgu'), config), examples))!;
+    expect(mgu.map((s) => s.gate)).toEqual(['f', expect.stringMatching(/^(tanh\(.*\)|%\d+)$/)]);
+    const ln = (await gateSaturation(new SequenceModel(builtinCell('lstm_layernorm'), config), examples))!;
+    expect(ln.map((s) => s.gate)).toEqual(expect.arrayContaining(['sigmoid(f)', 'sigmoid(i)', 'tanh(g)', 'sigmoid(o)']));
+    const stacked = (await gateSaturation(new SequenceModel(builtinCell('gru'), { ...config, numLayers: 2 }), examples))!;
+    expect(stacked.map((s) => s.gate)).toEqual(['layer 1: r', 'layer 1: z', 'layer 1: n', 'layer 2: r', 'layer 2: z', 'layer 2: n']);
+  });
+
+  it("agrees with the RNN's own outputs: rnn_tanh's one tanh value is h", async () => {
+    const m = new SequenceModel(builtinCell('rnn_tanh'), config);
+    const [stat] = (await gateSaturation(m, examples))!;
+    const batch = m.batchOf(examples);
+    const { output } = await m.rnn.forward({ data: m.inputOf(batch), shape: [T, 2, X] });
+    const h = Array.from(output.data as ArrayLike<number>);
+    expect(stat!.mean).toBeCloseTo(h.reduce((a, b) => a + b, 0) / h.length, 10);
+    expect(stat!.high).toBeCloseTo(h.filter((v) => v > 0.95).length / h.length, 12);
   });
 });

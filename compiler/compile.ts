@@ -1,11 +1,10 @@
-// compileCell: cell source (a path, a built-in name or the text itself) -> IR and emitted code.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+// compileCell: cell source (a path, a built-in name or the text itself) -> IR and emitted code. Files are read only
+// in cell-files.ts (Node); everything here also runs in a page.
 import { CellforgeError } from '../ir/errors.js';
 import { printGraph } from '../ir/print.js';
 import { showShape } from '../ir/shape.js';
 import { verify } from '../ir/verify.js';
-import { builtinNames, builtinPath } from './builtins.js';
+import { builtinNames, builtinSource, resolveCellSource } from './cell-files.js';
 import type { CompiledCell, EmitKind, EmitSizes } from './compiled-cell.js';
 import { jsKernels } from './codegen/js/kernels.js';
 import { wgslProgram } from './codegen/wgsl/program.js';
@@ -15,28 +14,7 @@ import { differentiate, type BackwardIR } from './autodiff/backward.js';
 import { parseCell } from './frontend/parse.js';
 
 export { emitKinds, type CompiledCell, type EmitKind, type EmitSizes } from './compiled-cell.js';
-
-interface CellSource {
-  readonly source: string;
-  readonly file: string;
-}
-
-/** A path to a cell file, a built-in name, or cell source text. */
-export function resolveCellSource(spec: string): CellSource {
-  const builtin = builtinPath(spec);
-  if (builtin) return { source: readFileSync(builtin, 'utf8'), file: displayPath(builtin) };
-  if (/\bcell\s*\(/.test(spec) && spec.includes('\n')) return { source: spec, file: '<source>' };
-  if (existsSync(spec)) {
-    if (!statSync(spec).isFile()) throw new CellforgeError(`${spec}: is a directory, not a cell file`, undefined, 'pass a .cell.ts file or a built-in name');
-    return { source: readFileSync(spec, 'utf8'), file: displayPath(spec) };
-  }
-  throw new CellforgeError(`${spec}: no such cell file or built-in cell`, undefined, `built-in cells: ${builtinNames().join(', ')}`);
-}
-
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), resolve(path));
-  return rel.startsWith('..') ? resolve(path) : rel;
-}
+export { resolveCellSource } from './cell-files.js';
 
 /**
  * Compiled cells by (file, source), least recently used first. Bounded: a process that compiles many distinct
@@ -47,6 +25,11 @@ const CACHE_CELLS = 256;
 
 export function compileCell(sourceOrPath: string): CompiledCell {
   const { source, file } = resolveCellSource(sourceOrPath);
+  return compileSource(source, file);
+}
+
+/** Compiles cell source text; `file` is the path shown in messages (its basename names the cell). */
+export function compileSource(source: string, file: string): CompiledCell {
   const key = `${file}\0${source}`;
   const hit = cache.get(key);
   if (hit) {
@@ -92,9 +75,9 @@ export function guardDepth<T>(file: string, f: () => T): T {
 
 /** A built-in cell by name (`lstm`, `gru`, ...). */
 export function builtinCell(name: string): CompiledCell {
-  const path = builtinPath(name);
-  if (!path) throw new CellforgeError(`unknown built-in cell '${name}'`, undefined, `built-in cells: ${builtinNames().join(', ')}`);
-  return compileCell(path);
+  const builtin = builtinSource(name);
+  if (!builtin) throw new CellforgeError(`unknown built-in cell '${name}'`, undefined, `built-in cells: ${builtinNames().join(', ')}`);
+  return compileSource(builtin.source, builtin.file);
 }
 
 /** Display text on one line: control characters (newlines, terminal escapes) shown escaped. */

@@ -34,7 +34,37 @@ export interface OpDef {
   readonly wgsl?: (...a: string[]) => string;
   /** Four-lane expression in WebAssembly text (f32x4 in a v128) from operand expressions (elementwise ops). */
   readonly wasm?: (...a: string[]) => string;
+  /** Export to PyTorch (every op): a torch expression from operand expressions; see compiler/export/pytorch.ts. */
+  readonly pytorch?: PytorchEmitter;
+  /** Export to ONNX (every op): nodes that compute the op, returning the result's name; see compiler/export/onnx.ts. */
+  readonly onnx?: OnnxEmitter;
 }
+
+/**
+ * PyTorch expressions work on tensors of any leading shape: per-example values are [..., n] (a per-example scalar
+ * is [..., 1]), parameters [n] or [R, K], constants Python floats. `X` and `H` are in scope as Python ints; leaves
+ * read the dicts `p` (parameters), `s` (states), `g` and `saved` (backward graphs) and the step input `x`.
+ */
+export type PytorchEmitter = (a: readonly string[], node: Node) => string;
+
+/** What an ONNX emitter may build: nodes of the exported graph (sizes are concrete when exporting to ONNX). */
+export interface OnnxBuilder {
+  /** Adds a node of the default domain; returns the name of its output. */
+  node(opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, number | readonly number[]>>): string;
+  /** A float32 constant: a scalar, or a tensor of `shape`. */
+  constant(value: number | readonly number[], shape?: readonly number[]): string;
+  /** An int64 vector constant (axes, starts, ends, shapes). */
+  ints(values: readonly number[]): string;
+  /** Wᵀ for a matrix operand (precomputed once when W is a parameter). */
+  transposed(w: string): string;
+  /** Elements per example of node `id`'s value. */
+  size(id: number): number;
+  /** The value of a leaf (input, state, param, grad, saved). */
+  leaf(node: Node): string;
+}
+
+/** Same layout rules as PyTorch's: values are [..., n], a per-example scalar [..., 1], a constant a scalar. */
+export type OnnxEmitter = (b: OnnxBuilder, a: readonly string[], node: Node) => string;
 
 /** WebAssembly text helpers for the `wasm` column; $exp4, $sigmoid4, ... are in compiler/codegen/wasm/math.ts. */
 const lanes = (v: string) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
@@ -43,9 +73,29 @@ const wasmCall = (fn: string) => (x: string) => `(call $${fn} ${x})`;
 
 const leafShape = (_: readonly Shape[], attrs: Attrs): Shape | string => (attrs.shape as Shape | undefined) ?? 'leaf without a shape';
 
+/** How exported code reads a leaf: `x`, or the leaf's entry in its dict (`p['weight_ih']`, `s['h']`). */
+const pyLeaf: Record<string, string> = { state: 's', param: 'p', grad: 'g', saved: 'saved' };
+const pyString = (s: string) => JSON.stringify(s);
+
 function leaf(doc: string): OpDef {
-  return { kind: 'leaf', arity: 0, doc, shape: leafShape, vjp: 'none' };
+  const pytorch: PytorchEmitter = (_a, node) => (node.op === 'input' ? 'x' : `${pyLeaf[node.op]}[${pyString(String(node.attrs.name))}]`);
+  return { kind: 'leaf', arity: 0, doc, shape: leafShape, vjp: 'none', pytorch, onnx: (b, _a, node) => b.leaf(node) };
 }
+
+/** A Python float literal (math.inf and math.nan for the values without one). */
+export function pyFloat(v: number): string {
+  if (Number.isNaN(v)) return 'math.nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'math.inf' : '(-math.inf)';
+  const text = Number.isInteger(v) && Math.abs(v) < 1e21 ? v.toFixed(1) : String(v);
+  return v < 0 || Object.is(v, -0) ? `(${Object.is(v, -0) ? '-0.0' : text})` : text;
+}
+
+/** Exported-code emitters of an ONNX operator applied to the operands as they are. */
+const onnxOp = (opType: string): OnnxEmitter => (b, a) => b.node(opType, a);
+const torchFn = (fn: string): PytorchEmitter => ([x]) => `${fn}(${x})`;
+const pyInfix = (op: string): PytorchEmitter => ([x, y]) => `(${x} ${op} ${y})`;
+/** A float operand of torch.minimum/maximum may be a Python float: as_tensor makes it a 0-d tensor, which broadcasts. */
+const torchPair = (fn: string): PytorchEmitter => ([x, y]) => `${fn}(torch.as_tensor(${x}), torch.as_tensor(${y}))`;
 
 function elementwise(arity: number, doc: string, rest: Omit<OpDef, 'kind' | 'arity' | 'doc' | 'shape'>): OpDef {
   const shape = (args: readonly Shape[]): Shape | string =>
@@ -71,11 +121,21 @@ export const ops: Readonly<Record<string, OpDef>> = {
   param: leaf('a learned parameter, shared by all examples and steps'),
   grad: leaf('backward graphs: the incoming cotangent of a forward output'),
   saved: leaf('backward graphs: a forward value saved by the forward pass'),
-  const: { kind: 'leaf', arity: 0, doc: 'a numeric literal', shape: () => scalar, vjp: 'none', js: () => '', wgsl: () => '' },
+  const: {
+    kind: 'leaf',
+    arity: 0,
+    doc: 'a numeric literal',
+    shape: () => scalar,
+    vjp: 'none',
+    js: () => '',
+    wgsl: () => '',
+    pytorch: (_a, node) => pyFloat(node.attrs.value as number),
+    onnx: (b, _a, node) => b.constant(node.attrs.value as number),
+  },
 
-  add: elementwise(2, 'x + y', { scalar: (x, y) => x! + y!, vjp: (_b, g) => [g, g], js: (x, y) => `(${x} + ${y})`, wgsl: (x, y) => `(${x} + ${y})`, wasm: wasmOp('f32x4.add') }),
-  sub: elementwise(2, 'x - y', { scalar: (x, y) => x! - y!, vjp: (b, g) => [g, neg(b, g)], js: (x, y) => `(${x} - ${y})`, wgsl: (x, y) => `(${x} - ${y})`, wasm: wasmOp('f32x4.sub') }),
-  mul: elementwise(2, 'x * y', { scalar: (x, y) => x! * y!, vjp: (b, g, _o, [x, y]) => [mul(b, g, y!), mul(b, g, x!)], js: (x, y) => `(${x} * ${y})`, wgsl: (x, y) => `(${x} * ${y})`, wasm: wasmOp('f32x4.mul') }),
+  add: elementwise(2, 'x + y', { scalar: (x, y) => x! + y!, vjp: (_b, g) => [g, g], js: (x, y) => `(${x} + ${y})`, wgsl: (x, y) => `(${x} + ${y})`, wasm: wasmOp('f32x4.add'), pytorch: pyInfix('+'), onnx: onnxOp('Add') }),
+  sub: elementwise(2, 'x - y', { scalar: (x, y) => x! - y!, vjp: (b, g) => [g, neg(b, g)], js: (x, y) => `(${x} - ${y})`, wgsl: (x, y) => `(${x} - ${y})`, wasm: wasmOp('f32x4.sub'), pytorch: pyInfix('-'), onnx: onnxOp('Sub') }),
+  mul: elementwise(2, 'x * y', { scalar: (x, y) => x! * y!, vjp: (b, g, _o, [x, y]) => [mul(b, g, y!), mul(b, g, x!)], js: (x, y) => `(${x} * ${y})`, wgsl: (x, y) => `(${x} * ${y})`, wasm: wasmOp('f32x4.mul'), pytorch: pyInfix('*'), onnx: onnxOp('Mul') }),
   div: elementwise(2, 'x / y', {
     scalar: (x, y) => x! / y!,
     // d(x/y) = dx/y - dy*out/y
@@ -83,14 +143,18 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x, y) => `(${x} / ${y})`,
     wgsl: (x, y) => `(${x} / ${y})`,
     wasm: wasmOp('f32x4.div'),
+    pytorch: pyInfix('/'),
+    onnx: onnxOp('Div'),
   }),
-  neg: elementwise(1, '-x', { scalar: (x) => -x!, vjp: (b, g) => [neg(b, g)], js: (x) => `(-${x})`, wgsl: (x) => `(-${x})`, wasm: wasmOp('f32x4.neg') }),
+  neg: elementwise(1, '-x', { scalar: (x) => -x!, vjp: (b, g) => [neg(b, g)], js: (x) => `(-${x})`, wgsl: (x) => `(-${x})`, wasm: wasmOp('f32x4.neg'), pytorch: ([x]) => `(-${x})`, onnx: onnxOp('Neg') }),
   sigmoid: elementwise(1, '1 / (1 + exp(-x)), evaluated without overflow', {
     scalar: (x) => sigmoid(x!),
     vjp: (b, g, out) => [mul(b, g, mul(b, out, sub(b, b.constant(1), out)))],
     js: (x) => `sigmoid(${x})`,
     wgsl: (x) => `sigmoid(${x})`,
     wasm: wasmCall('sigmoid4'),
+    pytorch: torchFn('torch.sigmoid'),
+    onnx: onnxOp('Sigmoid'),
   }),
   tanh: elementwise(1, 'hyperbolic tangent', {
     scalar: (x) => Math.tanh(x!),
@@ -98,6 +162,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x) => `Math.tanh(${x})`,
     wgsl: (x) => `tanh_safe(${x})`,
     wasm: wasmCall('tanh4'),
+    pytorch: torchFn('torch.tanh'),
+    onnx: onnxOp('Tanh'),
   }),
   relu: elementwise(1, 'max(x, 0)', {
     // Math.max propagates NaN, as the JS emitter does; `x > 0 ? x : 0` would turn a NaN into a finite 0.
@@ -106,23 +172,29 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x) => `Math.max(${x}, 0)`,
     wgsl: (x) => `max(${x}, 0.0)`,
     wasm: (x) => `(f32x4.max ${x} ${lanes('0')})`,
+    pytorch: torchFn('torch.relu'),
+    onnx: onnxOp('Relu'),
   }),
-  exp: elementwise(1, 'e^x', { scalar: (x) => Math.exp(x!), vjp: (b, g, out) => [mul(b, g, out)], js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})`, wasm: wasmCall('exp4') }),
-  log: elementwise(1, 'natural logarithm', { scalar: (x) => Math.log(x!), vjp: (b, g, _o, [x]) => [div(b, g, x!)], js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})`, wasm: wasmCall('log4') }),
+  exp: elementwise(1, 'e^x', { scalar: (x) => Math.exp(x!), vjp: (b, g, out) => [mul(b, g, out)], js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})`, wasm: wasmCall('exp4'), pytorch: torchFn('torch.exp'), onnx: onnxOp('Exp') }),
+  log: elementwise(1, 'natural logarithm', { scalar: (x) => Math.log(x!), vjp: (b, g, _o, [x]) => [div(b, g, x!)], js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})`, wasm: wasmCall('log4'), pytorch: torchFn('torch.log'), onnx: onnxOp('Log') }),
   sqrt: elementwise(1, 'square root', {
     scalar: (x) => Math.sqrt(x!),
     vjp: (b, g, out) => [div(b, mul(b, g, b.constant(0.5)), out)],
     js: (x) => `Math.sqrt(${x})`,
     wgsl: (x) => `sqrt(${x})`,
     wasm: wasmOp('f32x4.sqrt'),
+    pytorch: torchFn('torch.sqrt'),
+    onnx: onnxOp('Sqrt'),
   }),
-  abs: elementwise(1, '|x|', { scalar: (x) => Math.abs(x!), vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sign', [x!]))], js: (x) => `Math.abs(${x})`, wgsl: (x) => `abs(${x})`, wasm: wasmOp('f32x4.abs') }),
+  abs: elementwise(1, '|x|', { scalar: (x) => Math.abs(x!), vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sign', [x!]))], js: (x) => `Math.abs(${x})`, wgsl: (x) => `abs(${x})`, wasm: wasmOp('f32x4.abs'), pytorch: torchFn('torch.abs'), onnx: onnxOp('Abs') }),
   softplus: elementwise(1, 'log(1 + e^x), evaluated without overflow', {
     scalar: (x) => softplus(x!),
     vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sigmoid', [x!]))],
     js: (x) => `softplus(${x})`,
     wgsl: (x) => `softplus(${x})`,
     wasm: wasmCall('softplus4'),
+    pytorch: torchFn('torch.nn.functional.softplus'),
+    onnx: onnxOp('Softplus'),
   }),
   // At a tie the whole gradient goes to y, so the two partials always sum to g.
   min: elementwise(2, 'smaller of x and y', {
@@ -134,6 +206,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x, y) => `Math.min(${x}, ${y})`,
     wgsl: (x, y) => `min(${x}, ${y})`,
     wasm: wasmOp('f32x4.min'),
+    pytorch: torchPair('torch.minimum'),
+    onnx: onnxOp('Min'),
   }),
   max: elementwise(2, 'larger of x and y', {
     scalar: (x, y) => Math.max(x!, y!),
@@ -144,6 +218,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x, y) => `Math.max(${x}, ${y})`,
     wgsl: (x, y) => `max(${x}, ${y})`,
     wasm: wasmOp('f32x4.max'),
+    pytorch: torchPair('torch.maximum'),
+    onnx: onnxOp('Max'),
   }),
   step: elementwise(1, '1 where x > 0, else 0 (derivative of relu)', {
     scalar: (x) => step(x!),
@@ -151,8 +227,10 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x) => `Math.sign(Math.max(${x}, 0))`,
     wgsl: (x) => `select(0.0, 1.0, ${x} > 0.0)`,
     wasm: (x) => `(f32x4.min (v128.and (f32x4.gt ${x} ${lanes('0')}) ${lanes('1')}) (f32x4.max ${x} ${lanes('inf')}))`,
+    pytorch: ([x]) => `torch.sign(torch.relu(${x}))`,
+    onnx: (b, [x]) => b.node('Sign', [b.node('Relu', [x!])]),
   }),
-  sign: elementwise(1, '-1, 0 or 1 (derivative of abs)', { scalar: (x) => Math.sign(x!), vjp: 'none', js: (x) => `Math.sign(${x})`, wgsl: (x) => `sign(${x})`, wasm: (x) => `(v128.bitselect (v128.or (v128.and (f32x4.gt ${x} ${lanes('0')}) ${lanes('1')}) (v128.and (f32x4.lt ${x} ${lanes('0')}) ${lanes('-1')})) ${x} (v128.or (f32x4.gt ${x} ${lanes('0')}) (f32x4.lt ${x} ${lanes('0')})))` }),
+  sign: elementwise(1, '-1, 0 or 1 (derivative of abs)', { scalar: (x) => Math.sign(x!), vjp: 'none', js: (x) => `Math.sign(${x})`, wgsl: (x) => `sign(${x})`, wasm: (x) => `(v128.bitselect (v128.or (v128.and (f32x4.gt ${x} ${lanes('0')}) ${lanes('1')}) (v128.and (f32x4.lt ${x} ${lanes('0')}) ${lanes('-1')})) ${x} (v128.or (f32x4.gt ${x} ${lanes('0')}) (f32x4.lt ${x} ${lanes('0')})))`, pytorch: torchFn('torch.sign'), onnx: onnxOp('Sign') }),
 
   matvec: {
     kind: 'structural',
@@ -174,6 +252,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
       });
     },
     vjp: (b, g, _o, [w, v]) => [b.op('outer', [g, v!]), b.op('matvec_t', [w!, g])],
+    pytorch: ([w, v]) => `torch.nn.functional.linear(${v}, ${w})`,
+    onnx: (b, [w, v]) => b.node('MatMul', [v!, b.transposed(w!)]),
   },
   matvec_t: {
     kind: 'structural',
@@ -194,6 +274,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
         }
       });
     },
+    pytorch: ([w, g]) => `torch.matmul(${g}, ${w})`,
+    onnx: (b, [w, g]) => b.node('MatMul', [g!, w!]),
   },
   outer: {
     kind: 'structural',
@@ -209,6 +291,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
         for (let r = 0; r < m; r++) for (let j = 0; j < k; j++) out[o + r * k + j] = g!.data[go + r]! * v!.data[vo + j]!;
       });
     },
+    pytorch: ([g, v]) => `(${g}.unsqueeze(-1) * ${v}.unsqueeze(-2))`,
+    onnx: (b, [g, v]) => b.node('Mul', [b.node('Unsqueeze', [g!, b.ints([-1])]), b.node('Unsqueeze', [v!, b.ints([-2])])]),
   },
   chunk: {
     kind: 'structural',
@@ -229,6 +313,12 @@ export const ops: Readonly<Record<string, OpDef>> = {
       });
     },
     vjp: (b, g, _o, _a, node) => [b.op('place', [g], { index: node.attrs.index as number, count: node.attrs.count as number })],
+    pytorch: ([v], node) => `${v}.chunk(${node.attrs.count}, -1)[${node.attrs.index}]`,
+    onnx: (b, [v], node) => {
+      const n = b.size(node.id);
+      const start = (node.attrs.index as number) * n;
+      return b.node('Slice', [v!, b.ints([start]), b.ints([start + n]), b.ints([-1])]);
+    },
   },
   place: {
     kind: 'structural',
@@ -244,6 +334,15 @@ export const ops: Readonly<Record<string, OpDef>> = {
       });
     },
     vjp: (b, g, _o, _a, node) => [b.op('chunk', [g], { index: node.attrs.index as number, count: node.attrs.count as number })],
+    pytorch: ([v], node) => `torch.nn.functional.pad(${v}, (${node.attrs.index} * ${v}.shape[-1], ${(node.attrs.count as number) - 1 - (node.attrs.index as number)} * ${v}.shape[-1]))`,
+    onnx: (b, [v], node) => {
+      // v times a [m, count·m] matrix holding the identity at slice index: rank-independent, unlike Pad in opset 17.
+      const m = b.size(node.args[0]!);
+      const count = node.attrs.count as number;
+      const at = (node.attrs.index as number) * m;
+      const select = Array.from({ length: m * count * m }, (_, i) => (Math.floor(i / (count * m)) + at === i % (count * m) ? 1 : 0));
+      return b.node('MatMul', [v!, b.constant(select, [m, count * m])]);
+    },
   },
   concat: {
     kind: 'structural',
@@ -264,6 +363,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
       });
     },
     vjp: (b, g, _o, args) => args.map((_, index) => b.op('chunk', [g], { index, count: args.length })),
+    pytorch: (a) => `torch.cat(torch.broadcast_tensors(${a.join(', ')}), -1)`,
+    onnx: (b, a) => b.node('Concat', a, { axis: -1 }),
   },
   sum: {
     kind: 'structural',
@@ -272,6 +373,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
     shape: ([v]) => (v!.length === 1 ? scalar : `can only reduce a vector, got ${showShape(v!)}`),
     evaluate: (ctx, _node, [v], [vs]) => reduce(ctx, v!, ctx.size(vs!), 1),
     vjp: (b, g, _o, [v]) => [b.op('broadcast', [g], { shape: b.shapeOf(v!) })],
+    pytorch: ([v]) => `${v}.sum(-1, keepdim=True)`,
+    onnx: (b, [v]) => b.node('ReduceSum', [v!, b.ints([-1])], { keepdims: 1 }),
   },
   mean: {
     kind: 'structural',
@@ -280,6 +383,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
     shape: ([v]) => (v!.length === 1 ? scalar : `can only reduce a vector, got ${showShape(v!)}`),
     evaluate: (ctx, _node, [v], [vs]) => reduce(ctx, v!, ctx.size(vs!), 1 / ctx.size(vs!)),
     vjp: (b, g, _o, [v]) => [b.op('broadcast', [div(b, g, b.op('size', [v!]))], { shape: b.shapeOf(v!) })],
+    pytorch: ([v]) => `${v}.mean(-1, keepdim=True)`,
+    onnx: (b, [v]) => b.node('ReduceMean', [v!], { axes: [-1], keepdims: 1 }),
   },
   size: {
     kind: 'structural',
@@ -288,6 +393,8 @@ export const ops: Readonly<Record<string, OpDef>> = {
     shape: () => scalar,
     evaluate: (ctx, _node, _args, [vs]) => ({ data: Float64Array.of(ctx.size(vs!)), perExample: false }),
     vjp: 'none',
+    pytorch: ([v]) => `${v}.shape[-1]`,
+    onnx: (b, _a, node) => b.constant(b.size(node.args[0]!)),
   },
   broadcast: {
     kind: 'structural',
@@ -299,8 +406,15 @@ export const ops: Readonly<Record<string, OpDef>> = {
       return makeValue(ctx, n, v!.perExample, (b, out, o) => out.fill(v!.data[rowOffset(v!, b, 1)]!, o, o + n));
     },
     vjp: (b, g) => [b.op('sum', [g])],
+    pytorch: ([v], node) => `torch.as_tensor(${v}).expand(*torch.as_tensor(${v}).shape[:-1], ${pyDims(node.attrs.shape as Shape)})`,
+    onnx: (b, [v], node) => b.node('Expand', [v!, b.ints([b.size(node.id)])]),
   },
 };
+
+/** A vector shape's size as a Python expression over the ints X and H: `4 * H`. */
+function pyDims(shape: Shape): string {
+  return shape.map((d) => (d.sym === '1' ? String(d.mult) : d.mult === 1 ? d.sym : `${d.mult} * ${d.sym}`)).join(' * ') || '1';
+}
 
 function reduce(ctx: EvalContext, v: Value, n: number, scale: number): Value {
   return makeValue(ctx, 1, v.perExample, (b, out, o) => {

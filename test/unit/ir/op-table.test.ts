@@ -38,6 +38,22 @@ describe('op table', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every op, of every kind, has a PyTorch and an ONNX emitter (export walks the step IR)', () => {
+    const missing = Object.entries(ops)
+      .filter(([, d]) => !(d.pytorch && d.onnx))
+      .map(([n]) => n);
+    expect(missing).toEqual([]);
+  });
+
+  it('PyTorch emitters of elementwise ops use every operand', () => {
+    for (const [name, def] of Object.entries(ops)) {
+      if (def.kind !== 'elementwise') continue;
+      const args = Array.from({ length: def.arity }, (_, i) => `a${i}`);
+      const node = { id: 0, op: name, args: [], attrs: {}, shape: [] };
+      for (const a of args) expect(def.pytorch!(args, node), name).toContain(a);
+    }
+  });
+
   it('float64 rules of elementwise ops are stable at large magnitudes', () => {
     for (const name of ['sigmoid', 'tanh', 'softplus']) {
       const f = ops[name]!.scalar!;

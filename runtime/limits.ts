@@ -1,9 +1,9 @@
 // Resource checks before a run: estimate the memory a forward pass (and, in training mode, the tape it keeps for
 // the backward pass) allocates, and refuse with one clear line when it cannot fit, instead of a RangeError from a
 // typed array or the process dying out of memory halfway through a sequence.
-import { totalmem } from 'node:os';
 import type { CompiledCell } from '../compiler/compile.js';
 import { CellforgeError } from '../ir/errors.js';
+import { machineMemoryBytes } from './machine.js';
 import type { Node } from '../ir/graph.js';
 import { sizeOf, type Shape } from '../ir/shape.js';
 
@@ -138,7 +138,7 @@ export function checkResources(req: ResourceRequest): ResourceEstimate {
       `this run needs an array of ${est.largestArray.toExponential(2)} elements (${describe(req)}), more than the ${MAX_ARRAY_ELEMENTS} a typed array can hold; ${advice()}`,
     );
   }
-  const limit = req.limitBytes ?? (machineBytes ??= totalmem());
+  const limit = req.limitBytes ?? (machineBytes ??= machineMemoryBytes());
   if (est.bytes > limit) {
     const has = req.limitBytes === undefined ? `the ${formatBytes(limit)} this machine has` : `the limit of ${formatBytes(limit)}`;
     throw new CellforgeError(`this run needs about ${formatBytes(est.bytes)} (${describe(req)}), more than ${has}; ${advice()}`);

@@ -1,6 +1,6 @@
 // Turns the WebAssembly text cellforge generates into a validated binary, with wabt (the WebAssembly Binary
 // Toolkit's own parser and validator, compiled to JS), and says which SIMD extensions this engine runs.
-import v8 from 'node:v8';
+import { setV8Flag, v8Major } from './v8-flags.js';
 import { CellforgeError } from '../../../ir/errors.js';
 
 type Wabt = Awaited<ReturnType<typeof import('wabt')>>;
@@ -46,13 +46,8 @@ let relaxed: boolean | undefined;
  * only behind a flag; measured here it makes an LSTM step ~15 % faster. Newer V8 inlines by default.
  */
 function enableInlining(): void {
-  const major = Number(process.versions.v8?.split('.')[0]);
-  if (!(major < 12)) return;
-  try {
-    v8.setFlagsFromString('--experimental-wasm-inlining');
-  } catch {
-    // flags frozen: modules run without cross-function inlining
-  }
+  // flags frozen: modules run without cross-function inlining
+  if (v8Major() < 12) setV8Flag('--experimental-wasm-inlining');
 }
 
 /**
@@ -63,13 +58,8 @@ function enableInlining(): void {
 export function relaxedSimd(): boolean {
   if (relaxed !== undefined) return relaxed;
   enableInlining();
-  if (!WebAssembly.validate(RELAXED_PROBE)) {
-    try {
-      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-    } catch {
-      // not V8, or flags are frozen: fall back to multiply and add
-    }
-  }
+  // not V8, or flags are frozen: fall back to multiply and add
+  if (!WebAssembly.validate(RELAXED_PROBE)) setV8Flag('--experimental-wasm-relaxed-simd');
   relaxed = WebAssembly.validate(RELAXED_PROBE);
   return relaxed;
 }

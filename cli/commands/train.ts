@@ -12,17 +12,40 @@ import { TrainingSession, type RunOverrides, type RunResult } from '../../runtim
 import { formatMetric, metricKeys, metricLabels, type Task } from '../../runtime/train/task.js';
 import { scheduleNames, type ScheduleName } from '../../runtime/train/trainer.js';
 import { tasks } from '../../samples/tasks/index.js';
+import { dataKinds, hasDataFlags, userDataTask, type DataFlags, type DataKind } from '../data/index.js';
+import { DEFAULT_TEST_FRACTION } from '../data/split.js';
 import { helpText, intFlag, parseCommand, stringFlag, type CommandSpec, type Parsed } from '../args.js';
 import { processIO, type CliIO } from '../io.js';
 
+/** Flags that name the user's own data files (shared with `experiment`). */
+export const dataFlags: CommandSpec['flags'] = {
+  data: { type: 'string', value: 'FILE', help: 'your data: .jsonl (classify, tagging) or UTF-8 text (charlm)' },
+  test: { type: 'string', value: 'FILE', help: `your test set, same format as --data (default: ${Math.round(100 * DEFAULT_TEST_FRACTION)}% of --data, held out by --split-seed)` },
+  'text-field': { type: 'string', value: 'NAME', help: 'classify: the field holding the text (default text)' },
+  'label-field': { type: 'string', value: 'NAME', help: 'classify: the field holding the label (default label)' },
+  tokens: { type: 'string', value: 'chars|words', help: 'classify: read the text as characters (default) or words' },
+  x: { type: 'string', value: 'X.npy', help: 'sequences: inputs [N, T, X]' },
+  y: { type: 'string', value: 'Y.npy', help: 'sequences: targets [N] ints (classes), [N] floats (regression) or [N, T] (per step)' },
+  lengths: { type: 'string', value: 'L.npy', help: 'sequences: valid length of each example [N]' },
+  'split-seed': { type: 'string', value: 'N', help: 'seed of the held-out split of your data (default 0)' },
+};
+
+const dataSummary = `
+Your own data (prints what it read, holds out a seeded test split):
+  classify  --data F.jsonl  one JSON object per line: a text (--text-field, characters or --tokens words) -> a label
+  tagging   --data F.jsonl  lines {"tokens": [...], "tags": [...]}: a tag per token
+  charlm    --data F.txt    any UTF-8 text: next-character model, perplexity
+  sequences --x X.npy --y Y.npy [--lengths L.npy]  x [N, T, X]; y [N] ints, [N] floats or [N, T]`;
+
 export const trainSpec: CommandSpec = {
   name: 'train',
-  summary: `Train a sample task; writes DIR/metrics.json, DIR/checkpoint.safetensors and DIR/report.html. Tasks: ${Object.values(tasks)
-    .map((t) => `\n  ${t.name.padEnd(8)} ${t.summary}`)
-    .join('')}`,
-  usage: 'cellforge train <task> [--cell NAME|PATH] [--backend NAME] [--epochs N] [--lr X] [--seed N] [--out DIR] [--resume] [--compare a,b,c]',
+  summary: `Train a sample task or your own data; writes DIR/metrics.json, DIR/checkpoint.safetensors and DIR/report.html. Tasks: ${Object.values(tasks)
+    .map((t) => `\n  ${t.name.padEnd(10)} ${t.summary}`)
+    .join('')}\n${dataSummary}`,
+  usage: 'cellforge train <task | classify | tagging | charlm | sequences> [--data FILE | --x X.npy --y Y.npy] [--cell NAME|PATH] [--backend NAME] [--epochs N] [--lr X] [--seed N] [--out DIR] [--resume] [--compare a,b,c]',
   positionals: ['task'],
   flags: {
+    ...dataFlags,
     cell: { type: 'string', value: 'NAME|PATH', help: "a built-in cell or a .cell.ts file (default: the task's)" },
     compare: { type: 'string', value: 'a,b,c', help: 'train several cells on the same data and seed; one report side by side' },
     backend: { type: 'string', value: 'NAME', help: `${backendNames.join('|')} (default wasm)` },
@@ -65,7 +88,7 @@ function choice<T extends string>(p: Parsed, name: string, allowed: readonly T[]
   return v as T | undefined;
 }
 
-function overridesOf(p: Parsed): RunOverrides {
+export function overridesOf(p: Parsed): RunOverrides {
   const o: RunOverrides = {};
   const set = <K extends keyof RunOverrides>(k: K, v: RunOverrides[K] | undefined) => {
     if (v !== undefined) o[k] = v;
@@ -94,14 +117,14 @@ function overridesOf(p: Parsed): RunOverrides {
 }
 
 /** metrics.json of one run: the result without the per-step arrays (those live in the checkpoint). */
-function metricsJson(r: RunResult): Record<string, unknown> {
+export function metricsJson(r: RunResult): Record<string, unknown> {
   const { stepLoss, stepGradNorm, atInit, trained, testMetric, ...rest } = r;
   void stepLoss;
   void stepGradNorm;
   return { ...rest, [`test${metricKeys[r.metric]}`]: testMetric, testMetric, gradientFlow: { atInit: atInit.gradientFlow ?? null, trained: trained.gradientFlow ?? null }, saturation: { atInit: atInit.saturation ?? null, trained: trained.saturation ?? null } };
 }
 
-function ensureDir(dir: string): void {
+export function ensureDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
@@ -109,7 +132,7 @@ function ensureDir(dir: string): void {
   }
 }
 
-async function trainOne(task: Task, overrides: RunOverrides, dir: string, resume: boolean, saveEvery: number | undefined, io: CliIO, stop: () => boolean): Promise<RunResult | undefined> {
+export async function trainOne(task: Task, overrides: RunOverrides, dir: string, resume: boolean, saveEvery: number | undefined, io: CliIO, stop: () => boolean): Promise<RunResult | undefined> {
   ensureDir(dir);
   const ckpt = join(dir, 'checkpoint.safetensors');
   const notes: string[] = [];
@@ -155,15 +178,41 @@ async function trainOne(task: Task, overrides: RunOverrides, dir: string, resume
   return result;
 }
 
+/** A sample task by name, or the user's data read from the data flags (printing what was read). */
+export function taskOf(name: string, p: Parsed, io: CliIO, command: string): Task {
+  const flags = dataFlagsOf(p, command);
+  const kind = (dataKinds as readonly string[]).includes(name) ? (name as DataKind) : undefined;
+  if (kind && (hasDataFlags(flags) || !tasks[name])) {
+    const { task, lines } = userDataTask(kind, flags, command);
+    for (const l of lines) io.err(`cellforge ${command}: ${l}\n`);
+    return task;
+  }
+  const task = tasks[name];
+  if (!task) throw new CellforgeError(`cellforge ${command}: unknown task '${name}'`, undefined, `tasks: ${Object.keys(tasks).join(', ')}; your data: ${dataKinds.join(', ')}`);
+  if (hasDataFlags(flags) || flags.test !== undefined) throw new CellforgeError(`cellforge ${command}: task '${name}' has its own data; --data, --test, --x and --y go with ${dataKinds.join(', ')}`);
+  return task;
+}
+
+export function dataFlagsOf(p: Parsed, command: string): DataFlags {
+  const f: { -readonly [K in keyof DataFlags]: DataFlags[K] } = {};
+  const names = { data: 'data', test: 'test', textField: 'text-field', labelField: 'label-field', tokens: 'tokens', x: 'x', y: 'y', lengths: 'lengths' } as const;
+  for (const [k, flag] of Object.entries(names) as [keyof typeof names, string][]) {
+    const v = stringFlag(p, flag);
+    if (v !== undefined) f[k] = v;
+  }
+  const seed = stringFlag(p, 'split-seed');
+  if (seed !== undefined && !/^\d+$/.test(seed)) throw new CellforgeError(`cellforge ${command}: --split-seed must be a non-negative integer, got '${seed}'`);
+  if (seed !== undefined) f.splitSeed = Number(seed);
+  return f;
+}
+
 export async function trainCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const p = parseCommand(trainSpec, argv);
   if (p.help) {
     io.out(helpText(trainSpec));
     return 0;
   }
-  const name = p.positionals[0]!;
-  const task = tasks[name];
-  if (!task) throw new CellforgeError(`cellforge train: unknown task '${name}'`, undefined, `tasks: ${Object.keys(tasks).join(', ')}`);
+  const task = taskOf(p.positionals[0]!, p, io, 'train');
   const overrides = overridesOf(p);
   const compare = stringFlag(p, 'compare')?.split(',').map((c) => c.trim()).filter(Boolean);
   const cell = stringFlag(p, 'cell');

@@ -48,7 +48,9 @@ export async function sampleText(model: SequenceModel, prompt: string, length: n
 
 export const charlm: Task = {
   name: 'charlm',
-  summary: `character language model on ${TEXT_FILE} (English prose, 25 KB): predict the next character; per-character perplexity`,
+  get summary() {
+    return `character language model on ${TEXT_FILE} (English prose, 25 KB): predict the next character; per-character perplexity; chance: ${build().vocab.length} (uniform over the characters)`;
+  },
   readout: 'steps',
   loss: 'cross-entropy',
   metric: 'perplexity',

@@ -40,7 +40,7 @@ const probes = [
 
 export const intent: Task = {
   name: 'intent',
-  summary: `intent recognition: ${labels.length} intents, classify an utterance from the last output (word tokens, embedding)`,
+  summary: `intent recognition: ${labels.length} intents, classify an utterance from the last output (word tokens, embedding); chance: ${(100 / labels.length).toFixed(1)}% (balanced classes)`,
   readout: 'last',
   loss: 'cross-entropy',
   metric: 'accuracy',

@@ -28,7 +28,11 @@ export function bracketExample(rng: Random): Example {
 
 export const tagging: Task = {
   name: 'tagging',
-  summary: `sequence labelling: tag each token of a bracket string with its nesting depth 0..${MAX_DEPTH} (per-token accuracy; lengths 10-40, padded steps masked)`,
+  get summary() {
+    const tags = this.data().test.flatMap((e) => Array.from(e.classes!));
+    const majority = Math.max(...Array.from({ length: MAX_DEPTH + 1 }, (_, d) => tags.filter((t) => t === d).length)) / tags.length;
+    return `sequence labelling: tag each token of a bracket string with its nesting depth 0..${MAX_DEPTH} (per-token accuracy; lengths 10-40, padded steps masked); chance: ${(100 * majority).toFixed(1)}% (always the most common depth)`;
+  },
   readout: 'steps',
   loss: 'cross-entropy',
   metric: 'accuracy',

@@ -34,6 +34,8 @@ export interface OpDef {
   readonly wgsl?: (...a: string[]) => string;
   /** Four-lane expression in WebAssembly text (f32x4 in a v128) from operand expressions (elementwise ops). */
   readonly wasm?: (...a: string[]) => string;
+  /** Lane-wise expression in C over the native backend's vector type `vf` (compiler/codegen/c/math.ts). */
+  readonly c?: (...a: string[]) => string;
   /** Export to PyTorch (every op): a torch expression from operand expressions; see compiler/export/pytorch.ts. */
   readonly pytorch?: PytorchEmitter;
   /** Export to ONNX (every op): nodes that compute the op, returning the result's name; see compiler/export/onnx.ts. */
@@ -133,9 +135,9 @@ export const ops: Readonly<Record<string, OpDef>> = {
     onnx: (b, _a, node) => b.constant(node.attrs.value as number),
   },
 
-  add: elementwise(2, 'x + y', { scalar: (x, y) => x! + y!, vjp: (_b, g) => [g, g], js: (x, y) => `(${x} + ${y})`, wgsl: (x, y) => `(${x} + ${y})`, wasm: wasmOp('f32x4.add'), pytorch: pyInfix('+'), onnx: onnxOp('Add') }),
-  sub: elementwise(2, 'x - y', { scalar: (x, y) => x! - y!, vjp: (b, g) => [g, neg(b, g)], js: (x, y) => `(${x} - ${y})`, wgsl: (x, y) => `(${x} - ${y})`, wasm: wasmOp('f32x4.sub'), pytorch: pyInfix('-'), onnx: onnxOp('Sub') }),
-  mul: elementwise(2, 'x * y', { scalar: (x, y) => x! * y!, vjp: (b, g, _o, [x, y]) => [mul(b, g, y!), mul(b, g, x!)], js: (x, y) => `(${x} * ${y})`, wgsl: (x, y) => `(${x} * ${y})`, wasm: wasmOp('f32x4.mul'), pytorch: pyInfix('*'), onnx: onnxOp('Mul') }),
+  add: elementwise(2, 'x + y', { scalar: (x, y) => x! + y!, vjp: (_b, g) => [g, g], js: (x, y) => `(${x} + ${y})`, wgsl: (x, y) => `(${x} + ${y})`, wasm: wasmOp('f32x4.add'), c: (x, y) => `(${x} + ${y})`, pytorch: pyInfix('+'), onnx: onnxOp('Add') }),
+  sub: elementwise(2, 'x - y', { scalar: (x, y) => x! - y!, vjp: (b, g) => [g, neg(b, g)], js: (x, y) => `(${x} - ${y})`, wgsl: (x, y) => `(${x} - ${y})`, wasm: wasmOp('f32x4.sub'), c: (x, y) => `(${x} - ${y})`, pytorch: pyInfix('-'), onnx: onnxOp('Sub') }),
+  mul: elementwise(2, 'x * y', { scalar: (x, y) => x! * y!, vjp: (b, g, _o, [x, y]) => [mul(b, g, y!), mul(b, g, x!)], js: (x, y) => `(${x} * ${y})`, wgsl: (x, y) => `(${x} * ${y})`, wasm: wasmOp('f32x4.mul'), c: (x, y) => `(${x} * ${y})`, pytorch: pyInfix('*'), onnx: onnxOp('Mul') }),
   div: elementwise(2, 'x / y', {
     scalar: (x, y) => x! / y!,
     // d(x/y) = dx/y - dy*out/y
@@ -143,16 +145,18 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x, y) => `(${x} / ${y})`,
     wgsl: (x, y) => `(${x} / ${y})`,
     wasm: wasmOp('f32x4.div'),
+    c: (x, y) => `(${x} / ${y})`,
     pytorch: pyInfix('/'),
     onnx: onnxOp('Div'),
   }),
-  neg: elementwise(1, '-x', { scalar: (x) => -x!, vjp: (b, g) => [neg(b, g)], js: (x) => `(-${x})`, wgsl: (x) => `(-${x})`, wasm: wasmOp('f32x4.neg'), pytorch: ([x]) => `(-${x})`, onnx: onnxOp('Neg') }),
+  neg: elementwise(1, '-x', { scalar: (x) => -x!, vjp: (b, g) => [neg(b, g)], js: (x) => `(-${x})`, wgsl: (x) => `(-${x})`, wasm: wasmOp('f32x4.neg'), c: (x) => `(-${x})`, pytorch: ([x]) => `(-${x})`, onnx: onnxOp('Neg') }),
   sigmoid: elementwise(1, '1 / (1 + exp(-x)), evaluated without overflow', {
     scalar: (x) => sigmoid(x!),
     vjp: (b, g, out) => [mul(b, g, mul(b, out, sub(b, b.constant(1), out)))],
     js: (x) => `sigmoid(${x})`,
     wgsl: (x) => `sigmoid(${x})`,
     wasm: wasmCall('sigmoid4'),
+    c: (x) => `cf_sigmoid(${x})`,
     pytorch: torchFn('torch.sigmoid'),
     onnx: onnxOp('Sigmoid'),
   }),
@@ -162,6 +166,7 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x) => `Math.tanh(${x})`,
     wgsl: (x) => `tanh_safe(${x})`,
     wasm: wasmCall('tanh4'),
+    c: (x) => `cf_tanh(${x})`,
     pytorch: torchFn('torch.tanh'),
     onnx: onnxOp('Tanh'),
   }),
@@ -172,27 +177,30 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x) => `Math.max(${x}, 0)`,
     wgsl: (x) => `max(${x}, 0.0)`,
     wasm: (x) => `(f32x4.max ${x} ${lanes('0')})`,
+    c: (x) => `cf_relu(${x})`,
     pytorch: torchFn('torch.relu'),
     onnx: onnxOp('Relu'),
   }),
-  exp: elementwise(1, 'e^x', { scalar: (x) => Math.exp(x!), vjp: (b, g, out) => [mul(b, g, out)], js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})`, wasm: wasmCall('exp4'), pytorch: torchFn('torch.exp'), onnx: onnxOp('Exp') }),
-  log: elementwise(1, 'natural logarithm', { scalar: (x) => Math.log(x!), vjp: (b, g, _o, [x]) => [div(b, g, x!)], js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})`, wasm: wasmCall('log4'), pytorch: torchFn('torch.log'), onnx: onnxOp('Log') }),
+  exp: elementwise(1, 'e^x', { scalar: (x) => Math.exp(x!), vjp: (b, g, out) => [mul(b, g, out)], js: (x) => `Math.exp(${x})`, wgsl: (x) => `exp(${x})`, wasm: wasmCall('exp4'), c: (x) => `cf_exp(${x})`, pytorch: torchFn('torch.exp'), onnx: onnxOp('Exp') }),
+  log: elementwise(1, 'natural logarithm', { scalar: (x) => Math.log(x!), vjp: (b, g, _o, [x]) => [div(b, g, x!)], js: (x) => `Math.log(${x})`, wgsl: (x) => `log(${x})`, wasm: wasmCall('log4'), c: (x) => `cf_log(${x})`, pytorch: torchFn('torch.log'), onnx: onnxOp('Log') }),
   sqrt: elementwise(1, 'square root', {
     scalar: (x) => Math.sqrt(x!),
     vjp: (b, g, out) => [div(b, mul(b, g, b.constant(0.5)), out)],
     js: (x) => `Math.sqrt(${x})`,
     wgsl: (x) => `sqrt(${x})`,
     wasm: wasmOp('f32x4.sqrt'),
+    c: (x) => `cf_sqrt(${x})`,
     pytorch: torchFn('torch.sqrt'),
     onnx: onnxOp('Sqrt'),
   }),
-  abs: elementwise(1, '|x|', { scalar: (x) => Math.abs(x!), vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sign', [x!]))], js: (x) => `Math.abs(${x})`, wgsl: (x) => `abs(${x})`, wasm: wasmOp('f32x4.abs'), pytorch: torchFn('torch.abs'), onnx: onnxOp('Abs') }),
+  abs: elementwise(1, '|x|', { scalar: (x) => Math.abs(x!), vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sign', [x!]))], js: (x) => `Math.abs(${x})`, wgsl: (x) => `abs(${x})`, wasm: wasmOp('f32x4.abs'), c: (x) => `cf_abs(${x})`, pytorch: torchFn('torch.abs'), onnx: onnxOp('Abs') }),
   softplus: elementwise(1, 'log(1 + e^x), evaluated without overflow', {
     scalar: (x) => softplus(x!),
     vjp: (b, g, _o, [x]) => [mul(b, g, b.op('sigmoid', [x!]))],
     js: (x) => `softplus(${x})`,
     wgsl: (x) => `softplus(${x})`,
     wasm: wasmCall('softplus4'),
+    c: (x) => `cf_softplus(${x})`,
     pytorch: torchFn('torch.nn.functional.softplus'),
     onnx: onnxOp('Softplus'),
   }),
@@ -206,6 +214,7 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x, y) => `Math.min(${x}, ${y})`,
     wgsl: (x, y) => `min(${x}, ${y})`,
     wasm: wasmOp('f32x4.min'),
+    c: (x, y) => `cf_min(${x}, ${y})`,
     pytorch: torchPair('torch.minimum'),
     onnx: onnxOp('Min'),
   }),
@@ -218,6 +227,7 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x, y) => `Math.max(${x}, ${y})`,
     wgsl: (x, y) => `max(${x}, ${y})`,
     wasm: wasmOp('f32x4.max'),
+    c: (x, y) => `cf_max(${x}, ${y})`,
     pytorch: torchPair('torch.maximum'),
     onnx: onnxOp('Max'),
   }),
@@ -227,10 +237,11 @@ export const ops: Readonly<Record<string, OpDef>> = {
     js: (x) => `Math.sign(Math.max(${x}, 0))`,
     wgsl: (x) => `select(0.0, 1.0, ${x} > 0.0)`,
     wasm: (x) => `(f32x4.min (v128.and (f32x4.gt ${x} ${lanes('0')}) ${lanes('1')}) (f32x4.max ${x} ${lanes('inf')}))`,
+    c: (x) => `cf_step(${x})`,
     pytorch: ([x]) => `torch.sign(torch.relu(${x}))`,
     onnx: (b, [x]) => b.node('Sign', [b.node('Relu', [x!])]),
   }),
-  sign: elementwise(1, '-1, 0 or 1 (derivative of abs)', { scalar: (x) => Math.sign(x!), vjp: 'none', js: (x) => `Math.sign(${x})`, wgsl: (x) => `sign(${x})`, wasm: (x) => `(v128.bitselect (v128.or (v128.and (f32x4.gt ${x} ${lanes('0')}) ${lanes('1')}) (v128.and (f32x4.lt ${x} ${lanes('0')}) ${lanes('-1')})) ${x} (v128.or (f32x4.gt ${x} ${lanes('0')}) (f32x4.lt ${x} ${lanes('0')})))`, pytorch: torchFn('torch.sign'), onnx: onnxOp('Sign') }),
+  sign: elementwise(1, '-1, 0 or 1 (derivative of abs)', { scalar: (x) => Math.sign(x!), vjp: 'none', js: (x) => `Math.sign(${x})`, wgsl: (x) => `sign(${x})`, wasm: (x) => `(v128.bitselect (v128.or (v128.and (f32x4.gt ${x} ${lanes('0')}) ${lanes('1')}) (v128.and (f32x4.lt ${x} ${lanes('0')}) ${lanes('-1')})) ${x} (v128.or (f32x4.gt ${x} ${lanes('0')}) (f32x4.lt ${x} ${lanes('0')})))`, c: (x) => `cf_sign(${x})`, pytorch: torchFn('torch.sign'), onnx: onnxOp('Sign') }),
 
   matvec: {
     kind: 'structural',

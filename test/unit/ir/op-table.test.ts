@@ -27,13 +27,13 @@ describe('op table', () => {
     for (const [name, def] of Object.entries(ops)) {
       if (def.kind !== 'elementwise') continue;
       const args = Array.from({ length: def.arity }, (_, i) => `a${i}`);
-      for (const emit of [def.js!, def.wgsl!, def.wasm!]) for (const a of args) expect(emit(...args), `${name}`).toContain(a);
+      for (const emit of [def.js!, def.wgsl!, def.wasm!, def.c!]) for (const a of args) expect(emit(...args), `${name}`).toContain(a);
     }
   });
 
-  it('every elementwise op has a JS, a WGSL and a WebAssembly (f32x4) emitter', () => {
+  it('every elementwise op has a JS, a WGSL, a WebAssembly (f32x4) and a C (native vector) emitter', () => {
     const missing = Object.entries(ops)
-      .filter(([, d]) => d.kind === 'elementwise' && !(d.js && d.wgsl && d.wasm))
+      .filter(([, d]) => d.kind === 'elementwise' && !(d.js && d.wgsl && d.wasm && d.c))
       .map(([n]) => n);
     expect(missing).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // The `cellforge` command line: dispatch to a command; user errors become one clear message, never a stack trace.
 import { CellforgeError } from '../ir/errors.js';
 import { compileCommand } from './commands/compile.js';
+import { experimentCommand } from './commands/experiment.js';
 import { gradcheckCommand } from './commands/gradcheck.js';
 import { gradCommand, runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
@@ -13,7 +14,8 @@ const commands: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'forward pass over .npy input with .safetensors weights' },
   grad: { run: gradCommand, summary: 'forward and backward pass: input and weight gradients' },
   gradcheck: { run: gradcheckCommand, summary: 'check the derived backward against finite differences' },
-  train: { run: trainCommand, summary: 'train a sample task (intent, tagging, charlm, sines, adding, copy); writes a report' },
+  train: { run: trainCommand, summary: 'train a sample task (intent, rowmnist, names, ...) or your own data (classify, tagging, charlm, sequences); writes a report' },
+  experiment: { run: experimentCommand, summary: 'tasks × cells × seeds: results.json with mean ± std, report.html; resumable' },
 };
 
 function usage(): string {

@@ -9,6 +9,8 @@ export interface Series {
   /** Draw a dot at every point (for sparse series such as per-epoch values). */
   readonly markers?: boolean;
   readonly opacity?: number;
+  /** A shaded band (x, low, high) behind the line, e.g. the min-max over seeds. */
+  readonly band?: readonly (readonly [number, number, number])[];
 }
 
 export interface ChartOptions {
@@ -56,7 +58,7 @@ export function lineChart(o: ChartOptions): string {
   const ph = H - m.top - m.bottom;
   const ok = (p: readonly [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!o.logY || p[1] > 0);
   const series = o.series.map((s) => ({ ...s, points: s.points.filter(ok) })).filter((s) => s.points.length > 0);
-  const all = series.flatMap((s) => s.points);
+  const all = series.flatMap((s) => [...s.points, ...(s.band ?? []).flatMap(([x, lo, hi]) => [[x, lo], [x, hi]] as const).filter(ok)]);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${escapeHtml(o.title)}</text>`,
@@ -90,6 +92,13 @@ export function lineChart(o: ChartOptions): string {
   }
   parts.push(`<text x="${m.left + pw / 2}" y="${H - 8}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
   parts.push(`<text transform="translate(14 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel)}${o.logY ? ' (log scale)' : ''}</text>`);
+  for (const s of series) {
+    const band = (s.band ?? []).filter(([x, lo, hi]) => ok([x, lo]) && ok([x, hi]));
+    if (band.length > 1) {
+      const edge = [...band.map(([x, , hi]) => [x, hi] as const), ...band.reverse().map(([x, lo]) => [x, lo] as const)];
+      parts.push(`<path d="${edge.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p[0]).toFixed(1)} ${sy(p[1]).toFixed(1)}`).join('')}Z" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`);
+    }
+  }
   for (const s of series) {
     const d = s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p[0]).toFixed(1)} ${sy(p[1]).toFixed(1)}`).join('');
     const attrs = `stroke="${s.color}" fill="none" stroke-width="1.6"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}`;

@@ -52,7 +52,7 @@ describe('cellforge train', () => {
   it('bad input is one clear line', async () => {
     let r = await cli('train', 'nosuch');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^cellforge train: unknown task 'nosuch'\nhint: tasks: intent, tagging, charlm, sines, adding, copy, rowmnist, pixelmnist, permmnist, names\n$/);
+    expect(r.stderr).toMatch(/^cellforge train: unknown task 'nosuch'\nhint: tasks: intent, tagging, charlm, sines, adding, copy, rowmnist, pixelmnist, permmnist, names; your data: classify, tagging, charlm, sequences\n$/);
     r = await cli('train', 'adding', '--resume', '--out', join(dir, 'empty'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/checkpoint\.safetensors: no checkpoint to resume from/);

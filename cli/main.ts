@@ -2,6 +2,7 @@
 import { CellforgeError } from '../ir/errors.js';
 import { compileCommand } from './commands/compile.js';
 import { experimentCommand } from './commands/experiment.js';
+import { exportCommand } from './commands/export.js';
 import { gradcheckCommand } from './commands/gradcheck.js';
 import { gradCommand, runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
@@ -16,6 +17,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   gradcheck: { run: gradcheckCommand, summary: 'check the derived backward against finite differences' },
   train: { run: trainCommand, summary: 'train a sample task (intent, rowmnist, names, ...) or your own data (classify, tagging, charlm, sequences); writes a report' },
   experiment: { run: experimentCommand, summary: 'tasks × cells × seeds: results.json with mean ± std, report.html; resumable' },
+  export: { run: exportCommand, summary: 'write a cell as a PyTorch module (--to pytorch) or an ONNX model with its weights (--to onnx)' },
 };
 
 function usage(): string {

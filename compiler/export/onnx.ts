@@ -93,9 +93,15 @@ export function exportOnnx(cell: CompiledCell, weights: Readonly<Record<string, 
     metadata_props: [
       { key: 'cellforge.cell', value: cell.name },
       { key: 'cellforge.states', value: cell.states.join(',') },
-      { key: 'cellforge.lowering', value: native ? `ONNX ${native === 'lstm' ? 'LSTM' : native.startsWith('gru') ? 'GRU' : 'RNN'}` : 'Scan over the step' },
+      { key: 'cellforge.lowering', value: onnxLowering(cell) },
     ],
   });
+}
+
+/** How the cell's step is exported: `ONNX LSTM` (GRU, RNN), or `Scan over the step`. */
+export function onnxLowering(cell: CompiledCell): string {
+  const native = nativeStep(cell);
+  return native ? `ONNX ${native === 'lstm' ? 'LSTM' : native.startsWith('gru') ? 'GRU' : 'RNN'}` : 'Scan over the step';
 }
 
 /** [T, B, 1] bool: step t is within example b's length. */

@@ -17,7 +17,7 @@ export interface PytorchExportOptions {
 export function exportPytorch(cell: CompiledCell, options: PytorchExportOptions): string {
   checkExportable(cell, 'pytorch');
   const native = nativeStep(cell);
-  const torchClass = native === 'lstm' ? 'LSTM' : native === 'gru' ? 'GRU' : native === 'rnn_tanh' || native === 'rnn_relu' ? 'RNN' : undefined;
+  const torchClass = torchModule(cell);
   return [
     header(cell, options.version, torchClass),
     'import json',
@@ -36,6 +36,12 @@ export function exportPytorch(cell: CompiledCell, options: PytorchExportOptions)
     pythonLibrary,
     torchClass ? pythonNativeRNN(torchClass, native === 'rnn_relu' ? 'relu' : native === 'rnn_tanh' ? 'tanh' : undefined) : pythonRNN,
   ].join('\n');
+}
+
+/** The torch.nn class that the exported RNN wraps (LSTM, GRU, RNN), or undefined when it is generated code. */
+export function torchModule(cell: CompiledCell): 'LSTM' | 'GRU' | 'RNN' | undefined {
+  const native = nativeStep(cell);
+  return native === 'lstm' ? 'LSTM' : native === 'gru' ? 'GRU' : native === 'rnn_tanh' || native === 'rnn_relu' ? 'RNN' : undefined;
 }
 
 /** The file's opening comment: cell, source, doc, version, and the step as `cellforge compile` prints it. */

@@ -102,7 +102,7 @@ describe('cellforge export: bad input', () => {
     expect(err).toContain("'weight_ih_l0' says 3, 'weight_hh_l0' [12, 4] says 4");
     const two = weightsFile('two.safetensors', 'mgu', { numLayers: 2 });
     await expectFailure(['export', 'mgu', '--to', 'onnx', '--weights', two, '--num-layers', '3', '--out', out], `cellforge: ${two}: missing weights 'weight_ih_l2'`, out);
-    await expectFailure(['export', 'mgu', '--to', 'onnx', '--weights', two, '--num-layers', '1', '--out', out], `cellforge: ${two}: unexpected weights 'weight_ih_l1'`, out);
+    await expectFailure(['export', 'mgu', '--to', 'onnx', '--weights', two, '--num-layers', '1', '--out', out], `cellforge: ${two}: unexpected weights 'bias_hh_l1', 'bias_ih_l1', 'weight_hh_l1', 'weight_ih_l1': not a parameter of cell mgu (1 layer, input size 3, hidden size 4)`, out);
     await expectFailure(['export', 'mgu', '--to', 'onnx', '--weights', two, '--bidirectional', '--out', out], `cellforge: ${two}: missing weights 'weight_ih_l0_reverse'`, out);
     await expectFailure(['export', 'mgu', '--to', 'onnx', '--weights', join(dir, 'absent.safetensors'), '--out', out], 'absent.safetensors: no such file', out);
     await expectFailure(['export', 'mgu', '--to', 'onnx', '--out', out], 'cellforge export: --weights is required', out);

@@ -20,6 +20,9 @@ export interface DirectionRun {
   readonly training: boolean;
   /** Truncated BPTT: gradients flow back at most this many steps (undefined: all). */
   readonly truncate?: number;
+  /** Which (layer, direction) the parameters are and their version: equal versions mean unchanged values, so a
+   *  backend may keep converted or packed copies (absent: assume changed). */
+  readonly paramsVersion?: { readonly slot: string; readonly version: number };
 }
 
 export interface DirectionResult {

@@ -7,12 +7,12 @@ import { referenceBackend } from './reference/backend.js';
 import { wasmSimdAvailable } from '../compiler/codegen/wasm/assemble.js';
 
 export interface BackendOptions {
-  /** wasm: worker threads for the large products (default: the number of cores; 1: none). */
+  /** wasm, native: threads for the large products (default: the number of cores; 1: none). */
   readonly threads?: number;
 }
 
-export type BackendName = 'reference' | 'js' | 'wasm' | 'webgpu' | 'auto';
-export const backendNames: readonly BackendName[] = ['reference', 'js', 'wasm', 'webgpu', 'auto'];
+export type BackendName = 'reference' | 'js' | 'wasm' | 'webgpu' | 'native' | 'auto';
+export const backendNames: readonly BackendName[] = ['reference', 'js', 'wasm', 'webgpu', 'native', 'auto'];
 
 /** A backend whose construction waits for something (the GPU device); the first run awaits it. */
 function deferredBackend(pending: string, make: () => Promise<SequenceBackend>): SequenceBackend {
@@ -52,14 +52,30 @@ async function wasm(cell: CompiledCell, options: BackendOptions): Promise<Sequen
   return wasmBackend(cell, options);
 }
 
+/** Node with a working C compiler (the probe runs once per process); in a browser, never. */
+async function nativeAvailable(): Promise<boolean> {
+  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  const { findToolchain } = await import('./native/toolchain.js');
+  return typeof (await findToolchain()) !== 'string';
+}
+
+async function native(cell: CompiledCell, options: BackendOptions): Promise<SequenceBackend> {
+  if (typeof process === 'undefined' || !process.versions?.node) throw new CellforgeError('backend native: needs Node.js (a browser cannot load a C library)', undefined, 'use backend wasm');
+  const { requireToolchain } = await import('./native/library.js');
+  await requireToolchain();
+  const { nativeBackend } = await import('./native/backend.js');
+  return nativeBackend(cell, options);
+}
+
 /**
- * `auto`: webgpu on a hardware adapter, else wasm (SIMD128), else js. A software adapter (Mesa's
+ * `auto`: webgpu on a hardware adapter, else native where a C compiler works, else wasm (SIMD128), else js. A software adapter (Mesa's
  * llvmpipe/lavapipe, SwiftShader) runs WGSL on the CPU far slower than the CPU kernels, so it is only used
  * when asked for by name.
  */
 async function auto(cell: CompiledCell, options: BackendOptions): Promise<SequenceBackend> {
   const result = await gpuDevice();
   if (result.device && !/fallback adapter|llvmpipe|swiftshader/i.test(result.adapterInfo)) return webgpu(cell);
+  if (await nativeAvailable()) return native(cell, options);
   if (wasmSimdAvailable()) return wasm(cell, options);
   return jsBackend(cell);
 }
@@ -76,6 +92,8 @@ export function createBackend(name: BackendName, cell: CompiledCell, options: Ba
       return deferredBackend('auto', () => auto(cell, options));
     case 'wasm':
       return deferredBackend('wasm', () => wasm(cell, options));
+    case 'native':
+      return deferredBackend('native', () => native(cell, options));
     default:
       throw new CellforgeError(`unknown backend '${String(name)}'`, undefined, `backends: ${backendNames.join(', ')}`);
   }

@@ -18,6 +18,9 @@ export interface ParamEntry {
 export class ParamStore {
   readonly entries: ParamEntry[] = [];
   private readonly byName = new Map<string, ParamEntry>();
+  private changes = 0;
+  /** Set once the live arrays were handed out (`RNN.parameters()`): they may change in place at any time. */
+  private exposed = false;
 
   constructor(decls: readonly ParamDecl[], layerDirs: readonly LayerDirection[], seed: number) {
     const rng = new Random(seed, 1);
@@ -34,6 +37,20 @@ export class ParamStore {
         this.byName.set(entry.name, entry);
       }
     }
+  }
+
+  /**
+   * A number that changes whenever the values may have: on load(), and on every read once the live arrays were
+   * handed out (an optimizer updates them in place). Backends keep packed weights while it stays the same.
+   */
+  get version(): number {
+    if (this.exposed) this.changes++;
+    return this.changes;
+  }
+
+  /** The live arrays are going to the caller (see version). */
+  expose(): void {
+    this.exposed = true;
   }
 
   get(name: string): ParamEntry | undefined {
@@ -61,6 +78,7 @@ export class ParamStore {
       if (!same) throw new CellforgeError(`${source}: weight '${e.name}' has shape ${showTensorShape(t.shape)}, expected ${showTensorShape(e.shape)}${dimsNote(e.ld.dims)}`);
     }
     for (const e of this.entries) e.data = Float64Array.from(record[e.name]!.data as ArrayLike<number>);
+    this.changes++;
   }
 
   toRecord(Type: typeof Float32Array | typeof Float64Array = Float32Array): Record<string, Tensor> {

@@ -131,6 +131,7 @@ export class RNN {
   }
 
   parameters(): { name: string; shape: number[]; data: Float64Array }[] {
+    this.store.expose();
     return this.store.entries.map((e) => ({ name: e.name, shape: [...e.shape], data: e.data }));
   }
 

@@ -58,6 +58,7 @@ export async function sequenceForward(backend: SequenceBackend, params: ParamSto
   const final = cfg.stateNames.map(() => new Float64Array(cfg.numLayers * D * B * H));
   const tape: LayerTape[] = [];
   backend.beginSequence?.();
+  const version = params.version;
   for (let layer = 0; layer < cfg.numLayers; layer++) {
     const dims = layerDims(cfg, layer);
     const runs: DirectionRun[] = [];
@@ -75,6 +76,7 @@ export async function sequenceForward(backend: SequenceBackend, params: ParamSto
         params: params.forLayer({ layer, reverse: d === 1 }),
         training: seq.training,
         ...(seq.truncate !== undefined ? { truncate: seq.truncate } : {}),
+        paramsVersion: { slot: `${layer}/${d}`, version },
       };
       const result = await backend.forwardDirection(run);
       result.final.forEach((f, k) => final[k]!.set(f, slot * B * H));

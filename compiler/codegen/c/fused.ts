@@ -1,0 +1,134 @@
+// The native backend's fused loops: per active example, the phase's elementwise work over j in vectors of VW
+// lanes, then one partial vector for the tail (loaded and stored through a copy, computed by the same code).
+import type { Graph, Node } from '../../../ir/graph.js';
+import { opDef } from '../../../ir/ops.js';
+import { sizeOf, type Dims } from '../../../ir/shape.js';
+import { phaseBody, type Dialect, type Storage } from '../shared/phase-body.js';
+import { makeStorage, type StorageNames } from '../shared/storage.js';
+import type { StepPlan } from '../../plan/step-plan.js';
+import type { CLayout } from './layout.js';
+
+/** A float literal of the C dialect, from a parsed number (never user text); `K(...)` splats it. */
+export function cNumber(v: number): string {
+  if (Number.isNaN(v)) return '__builtin_nanf("")';
+  if (!Number.isFinite(v)) return v > 0 ? '__builtin_inff()' : '(-__builtin_inff())';
+  if (Object.is(v, -0)) return '(-0.0f)';
+  const s = String(v);
+  return `${v < 0 ? `(${s}` : s}${/[.e]/.test(s) ? '' : '.0'}f${v < 0 ? ')' : ''}`;
+}
+
+/** Region-backed storage: each buffer is a local pointer `r<k>` (region k); scalars are marked for splatting. */
+export interface CStorage {
+  readonly storage: Storage;
+  /** Raw index expressions (reductions read rows with them). */
+  readonly raw: Storage;
+  /** Regions the emitted code used, for the function's pointer locals. */
+  readonly used: Set<number>;
+  /** Region k of a layout name (marked used): the code names it `r<k>`. */
+  readonly region: (name: string) => number;
+}
+
+export function cStorage(graph: Graph, plan: StepPlan, dims: Dims, states: readonly string[], names: StorageNames, layout: CLayout, prefix: string): CStorage {
+  const base = makeStorage(graph, plan, dims, states, names);
+  const used = new Set<number>();
+  const region = (array: string) => {
+    const k = layout.index(layout.has(array) ? array : `${prefix}.${array}`);
+    used.add(k);
+    return `r${k}`;
+  };
+  const raw: Storage = (n) => {
+    const s = base(n);
+    return { array: region(s.array), index: s.index };
+  };
+  const storage: Storage = (n) => {
+    const s = raw(n);
+    if (n.shape.length > 0) return s;
+    // A per-example scalar is element b, a per-time one element bt; the dialect splats it ('@' marks it).
+    const perTime = s.index(0).startsWith('bt');
+    return { array: s.array, index: () => `@${perTime ? 'bt' : n.op === 'param' ? '0' : 'b'}` };
+  };
+  return {
+    storage,
+    raw,
+    used,
+    region: (name) => {
+      const k = layout.index(name);
+      used.add(k);
+      return k;
+    },
+  };
+}
+
+function dialect(tail: boolean): Dialect {
+  return {
+    declare: (name, expr) => `const vf ${name} = ${expr};`,
+    number: (v) => `K(${cNumber(v)})`,
+    emitter: (op) => opDef(op).c,
+    read: (array, index) => (index.startsWith('@') ? `SPLAT(${array}[${index.slice(1)}])` : tail ? `LDP(&${array}[${index}], n)` : `LD(&${array}[${index}])`),
+    write: (array, index, value) => (index.startsWith('@') ? `${array}[${index.slice(1)}] = (${value})[0];` : tail ? `STP(&${array}[${index}], ${value}, n);` : `ST(&${array}[${index}], ${value});`),
+  };
+}
+
+/** `float *restrict r<k> = R[k];` for every region used. */
+export function pointerLocals(used: ReadonlySet<number>): string[] {
+  return [...used].sort((a, b) => a - b).map((k) => `float *restrict r${k} = R[${k}];`);
+}
+
+/** The per-example loop head: active examples of [b0, b1) with t and bt set. */
+export const exampleLoop = ['for (int b = b0; b < b1; b++) {', '  const int t = TIME[b]; if (t < 0) continue;', '  const idx bt = (idx)t * B + b; (void)bt;'];
+
+/** Statements over j: `vector(false)` in full vectors, then `vector(true)` once for the tail (n lanes). */
+export function overUnits(H: number, vector: (tail: boolean) => string[]): string[] {
+  const full = vector(false);
+  const tail = vector(true);
+  if (full.length === 0) return [];
+  return [
+    `  int j = 0;`,
+    `  for (; j + VW <= ${H}; j += VW) {`,
+    ...full.map((l) => `    ${l}`),
+    `  }`,
+    `  if (j < ${H}) {`,
+    `    const int n = ${H} - j; (void)n;`,
+    ...tail.map((l) => `    ${l}`),
+    `  }`,
+  ];
+}
+
+/** The function of phase p, or null when the phase has no fused work. */
+export function phaseFunction(name: string, plan: StepPlan, p: number, dims: Dims, st: CStorage): string | null {
+  const H = dims.H;
+  const full = phaseBody(plan, p, dims, st.storage, dialect(false));
+  const tail = phaseBody(plan, p, dims, st.storage, dialect(true));
+  if (full.perB.length + full.perJ.length + full.stores.length + full.reductions.length === 0) return null;
+  const perB: string[] = [];
+  for (const r of full.reductions) {
+    const operand = plan.graph.nodes[r.args[0]!]!;
+    const size = sizeOf(operand.shape, dims);
+    const s = st.raw(operand);
+    const out = st.raw(r);
+    const scale = r.op === 'mean' ? ` * ${cNumber(Math.fround(1 / size))}` : '';
+    perB.push(`{ float acc = 0; const int j = 0; const idx base = ${s.index(0)}; for (int i = 0; i < ${size}; i++) acc += ${s.array}[base + i]; ${out.array}[${out.index(0)}] = acc${scale}; }`);
+  }
+  perB.push(...full.perB);
+  const body = [
+    ...exampleLoop,
+    ...perB.map((l) => `  ${l}`),
+    ...overUnits(H, (t) => {
+      const b = t ? tail : full;
+      return [...b.perJ, ...b.stores];
+    }),
+    '}',
+  ];
+  return cFunction(name, st.used, body);
+}
+
+/** A per-example function: `(R, B, b0, b1)` with the region pointers it uses. */
+export function cFunction(name: string, used: ReadonlySet<number>, body: readonly string[], extra = ''): string {
+  return [
+    `static void ${name}(float *const *R, int B, int b0, int b1${extra}) {`,
+    `  const int32_t *TIME = (const int32_t *)R[1]; (void)TIME;`,
+    ...pointerLocals(used).map((l) => `  ${l}`),
+    ...body.map((l) => `  ${l}`),
+    `}`,
+  ].join('\n');
+}

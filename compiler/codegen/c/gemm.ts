@@ -1,0 +1,98 @@
+// The native backend's matrix product, as C: C (+)= A·B with B packed in panels of NR = 2 vectors of columns,
+// register tiles of MR = 6 rows × NR columns (12 vector accumulators: fits AVX-512's 32 and AVX2's 16 registers),
+// K in blocks of KC so a panel's slice stays in cache. Tiles go to OpenMP threads; every element is computed by
+// the same instructions whichever thread, tile or row tail runs it (see prelude.ts), so threads change no bit.
+
+export const cGemmSource = `
+typedef int64_t idx;
+#define MR 6
+#define NV 2
+#define NR (NV * VW)
+#define KC 384
+#define PAR_MIN (1L << 18)
+/* Floats of B [K, N] packed: ceil(N / NR) panels of K rows of NR columns. */
+static inline idx packed_floats(idx K, idx N) { return ((N + NR - 1) / NR) * NR * K; }
+/* Panel p holds, for each k, columns p*NR .. p*NR+NR-1 of B, where B(k, n) = src[k*sk + n*sn]; zeros past N. */
+static void pack(float *dst, const float *src, idx K, idx N, idx sk, idx sn) {
+  idx panels = (N + NR - 1) / NR;
+  for (idx p = 0; p < panels; p++)
+    for (idx k = 0; k < K; k++)
+      for (int i = 0; i < NR; i++) {
+        idx n = p * NR + i;
+        dst[(p * K + k) * NR + i] = n < N ? src[k * sk + n * sn] : 0.0f;
+      }
+}
+EXPORT void cf_pack(float *dst, const float *src, idx K, idx N, idx sk, idx sn) { pack(dst, src, K, N, sk, sn); }
+/* Adds (or, with set, stores) a tile's accumulators to C: nc of its NR columns. */
+static inline void tile_out(float *C, idx ldc, int mr, int nc, vf acc[MR][NV], int set) {
+  for (int r = 0; r < mr; r++) {
+    float *c = C + r * ldc;
+    if (nc == NR) {
+      for (int v = 0; v < NV; v++) ST(c + v * VW, set ? acc[r][v] : LD(c + v * VW) + acc[r][v]);
+    } else {
+      float tmp[NR];
+      for (int v = 0; v < NV; v++) ST(tmp + v * VW, acc[r][v]);
+      for (int i = 0; i < nc; i++) c[i] = set ? tmp[i] : c[i] + tmp[i];
+    }
+  }
+}
+/* A full tile: MR rows, kc steps of one multiply-add per accumulator. */
+static inline void tile_full(idx kc, const float *A, idx ars, idx aks, const float *Bp, vf acc[MR][NV]) {
+  vf a0[NV] = {0}, a1[NV] = {0}, a2[NV] = {0}, a3[NV] = {0}, a4[NV] = {0}, a5[NV] = {0};
+  for (idx k = 0; k < kc; k++) {
+    const float *b = Bp + k * NR;
+    const float *a = A + k * aks;
+    vf b0 = LD(b), b1 = LD(b + VW);
+    vf x;
+    x = SPLAT(a[0]); a0[0] = VFMA(x, b0, a0[0]); a0[1] = VFMA(x, b1, a0[1]);
+    x = SPLAT(a[ars]); a1[0] = VFMA(x, b0, a1[0]); a1[1] = VFMA(x, b1, a1[1]);
+    x = SPLAT(a[2 * ars]); a2[0] = VFMA(x, b0, a2[0]); a2[1] = VFMA(x, b1, a2[1]);
+    x = SPLAT(a[3 * ars]); a3[0] = VFMA(x, b0, a3[0]); a3[1] = VFMA(x, b1, a3[1]);
+    x = SPLAT(a[4 * ars]); a4[0] = VFMA(x, b0, a4[0]); a4[1] = VFMA(x, b1, a4[1]);
+    x = SPLAT(a[5 * ars]); a5[0] = VFMA(x, b0, a5[0]); a5[1] = VFMA(x, b1, a5[1]);
+  }
+  for (int v = 0; v < NV; v++) { acc[0][v] = a0[v]; acc[1][v] = a1[v]; acc[2][v] = a2[v]; acc[3][v] = a3[v]; acc[4][v] = a4[v]; acc[5][v] = a5[v]; }
+}
+/* A row tail: the same multiply-adds, mr < MR rows. */
+static inline void tile_rows(int mr, idx kc, const float *A, idx ars, idx aks, const float *Bp, vf acc[MR][NV]) {
+  for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = (vf){0};
+  for (idx k = 0; k < kc; k++) {
+    vf b0 = LD(Bp + k * NR), b1 = LD(Bp + k * NR + VW);
+    for (int r = 0; r < mr; r++) {
+      vf x = SPLAT(A[r * ars + k * aks]);
+      acc[r][0] = VFMA(x, b0, acc[r][0]);
+      acc[r][1] = VFMA(x, b1, acc[r][1]);
+    }
+  }
+}
+/* C[M, N] (+)= A·B: A(m, k) = A[m*ars + k*aks]; B packed (pack above); C row-major with leading dimension ldc. */
+static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) for (idx m = 0; m < M; m++) memset(C + m * ldc, 0, (size_t)N * 4);
+    return;
+  }
+  idx panels = (N + NR - 1) / NR, rblocks = (M + MR - 1) / MR, tiles = panels * rblocks;
+  for (idx k0 = 0; k0 < K; k0 += KC) {
+    idx kc = K - k0 < KC ? K - k0 : KC;
+    int set = !accumulate && k0 == 0;
+    int threads = M * N * kc >= PAR_MIN ? nt : 1;
+    (void)threads;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (idx t = 0; t < tiles; t++) {
+      idx p = t / rblocks, m0 = (t % rblocks) * MR;
+      int mr = M - m0 < MR ? (int)(M - m0) : MR;
+      int nc = N - p * NR < NR ? (int)(N - p * NR) : NR;
+      const float *a = A + m0 * ars + k0 * aks;
+      const float *b = Bp + (p * K + k0) * NR;
+      vf acc[MR][NV];
+      if (mr == MR) tile_full(kc, a, ars, aks, b, acc);
+      else tile_rows(mr, kc, a, ars, aks, b, acc);
+      tile_out(C + m0 * ldc + p * NR, ldc, mr, nc, acc, set);
+    }
+  }
+}
+EXPORT void cf_gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {
+  gemm(M, N, K, A, ars, aks, Bp, C, ldc, accumulate, nt);
+}
+`;

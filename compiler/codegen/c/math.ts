@@ -1,0 +1,86 @@
+// Lane-wise transcendental functions in C over the vector type `vf`: the wasm backend's polynomials and range
+// reductions (compiler/codegen/wasm/math.ts, where each constant is explained), written with GCC/Clang vector
+// extensions. Comparisons give all-ones lanes; SEL picks by them, so NaN lanes fall through every clamp.
+// The transcendental functions are not inlined: a call costs little beside their ~30 vector operations, and a
+// cell with many of them compiles in half the time.
+
+/** Horner's rule c[0] + z*(c[1] + z*(...)) with one multiply-add per step. */
+function horner(z: string, c: readonly string[]): string {
+  return c.reduceRight((acc, ci) => (acc === '' ? `K(${ci}f)` : `VFMA(${z}, ${acc}, K(${ci}f))`), '');
+}
+
+const EXPM1_Q = ['0.5', '0.16666666666666666', '0.041666666666666664', '0.008333333333333333', '0.001388888888888889', '1.984126984126984e-4', '2.48015873015873e-5'];
+const LOG_R = ['0.6666666666666666', '0.4', '0.2857142857142857', '0.2222222222222222'];
+
+export const cMathSource = `
+#define LN2_HI 0.693359375f
+#define LN2_LO -2.1219444005469057e-4f
+static inline vf pow2i(vi e) { return (vf)((e + 127) << 23); }
+/* x clamped to [-104, 89] (NaN kept), n = nearest(x*log2e) (1.5*2^23 rounds to even), r = x - n*ln2 in two parts,
+   em = e^r - 1 by the Taylor polynomial, k = n as an integer, h = k >> 1. */
+typedef struct { vf em; vi k; vi h; } exp_parts;
+static inline exp_parts reduce_exp(vf x) {
+  x = SEL(x > K(89.0f), K(89.0f), x);
+  x = SEL(x < K(-104.0f), K(-104.0f), x);
+  vf n = (x * K(1.4426950408889634f) + K(12582912.0f)) - K(12582912.0f);
+  vf r = (x - n * K(LN2_HI)) - n * K(LN2_LO);
+  exp_parts p;
+  p.em = r + (r * r) * ${horner('r', EXPM1_Q)};
+  p.k = __builtin_convertvector(SEL(n == n, n, K(0.0f)), vi);
+  p.h = p.k >> 1;
+  return p;
+}
+static __attribute__((noinline)) vf cf_exp(vf x) {
+  exp_parts p = reduce_exp(x);
+  return ((p.em + K(1.0f)) * pow2i(p.h)) * pow2i(p.k - p.h);
+}
+static __attribute__((noinline)) vf cf_expm1(vf x) {
+  exp_parts p = reduce_exp(x);
+  vf s1 = pow2i(p.h);
+  return (s1 * p.em + (s1 - pow2i(p.h - p.k))) * pow2i(p.k - p.h);
+}
+static __attribute__((noinline)) vf cf_log(vf x) {
+  vi tiny = x < K(1.1754943508222875e-38f);
+  vi b = (vi)SEL(tiny, x * K(8388608.0f), x);
+  b = b + 0x004afb0d;
+  vi k = ((b >> 23) - 127) - (tiny & 23);
+  vf kf = __builtin_convertvector(k, vf);
+  vf m = (vf)((b & 0x007fffff) + 0x3f3504f3) - K(1.0f);
+  vf s = m / (m + K(2.0f));
+  vf z = s * s;
+  vf hfsq = (m * m) * K(0.5f);
+  vf res = kf * K(LN2_HI) + (m - (hfsq - (s * (hfsq + z * ${horner('z', LOG_R)}) + kf * K(LN2_LO))));
+  res = SEL(x == K(__builtin_inff()), K(__builtin_inff()), res);
+  res = SEL(x == K(0.0f), K(-__builtin_inff()), res);
+  return SEL(x >= K(0.0f), res, K(__builtin_nanf("")));
+}
+static inline vf cf_abs(vf x) { return (vf)((vi)x & 0x7fffffff); }
+static __attribute__((noinline)) vf cf_sigmoid(vf x) {
+  vf e = cf_exp(-cf_abs(x));
+  vf s = K(1.0f) / (e + K(1.0f));
+  return SEL(x >= K(0.0f), s, e * s);
+}
+static __attribute__((noinline)) vf cf_tanh(vf x) {
+  vf u = cf_expm1(cf_abs(x) * K(-2.0f));
+  return (vf)(((vi)(-u / (u + K(2.0f))) & 0x7fffffff) | ((vi)x & INT32_MIN));
+}
+static inline vf cf_max(vf a, vf b) {
+  vf m = SEL(a > b, a, b);
+  m = SEL(a == b, (vf)((vi)a & (vi)b), m);
+  return SEL((a != a) | (b != b), a + b, m);
+}
+static inline vf cf_min(vf a, vf b) {
+  vf m = SEL(a < b, a, b);
+  m = SEL(a == b, (vf)((vi)a | (vi)b), m);
+  return SEL((a != a) | (b != b), a + b, m);
+}
+static inline vf cf_relu(vf x) { return cf_max(x, K(0.0f)); }
+static __attribute__((noinline)) vf cf_softplus(vf x) {
+  vf y = cf_exp(-cf_abs(x));
+  vf u = y + K(1.0f);
+  return cf_max(x, K(0.0f)) + SEL(u == K(1.0f), y, (cf_log(u) * y) / (u - K(1.0f)));
+}
+static inline vf cf_sqrt(vf x) { vf r; for (int i = 0; i < VW; i++) r[i] = __builtin_sqrtf(x[i]); return r; }
+static inline vf cf_step(vf x) { return SEL(x > K(0.0f), K(1.0f), SEL(x != x, x, K(0.0f))); }
+static inline vf cf_sign(vf x) { return SEL(x > K(0.0f), K(1.0f), SEL(x < K(0.0f), K(-1.0f), x)); }
+`;

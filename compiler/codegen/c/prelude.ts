@@ -1,0 +1,64 @@
+// The fixed part of every generated C library: vector types at the machine's width (chosen by the C compiler
+// from -march), lane-wise math, the packed GEMM and the row sums. No text from the user's cell reaches it.
+//
+// Determinism: the library is compiled with -ffp-contract=off, so every multiply-add is the one written here.
+// Each element of a product is one chain of fused multiply-adds over k in order, started from zero and added to
+// C once, whichever tile, thread or row tail computes it; so results do not depend on the thread count.
+// Math: a port of the wasm backend's polynomials (compiler/codegen/wasm/math.ts): within a few float32 ulps,
+// with IEEE behaviour at 0, ±inf, NaN and denormals.
+import { cMathSource } from './math.js';
+import { cGemmSource } from './gemm.js';
+
+export const cPrelude = `#include <stdint.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define VW 16
+#define VFMA(a, b, c) ((vf)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(c)))
+#elif defined(__AVX__)
+#include <immintrin.h>
+#define VW 8
+#if defined(__FMA__)
+#define VFMA(a, b, c) ((vf)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
+#endif
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
+#define VW 4
+#if defined(__ARM_FEATURE_FMA)
+#define VFMA(a, b, c) ((vf)vfmaq_f32((float32x4_t)(c), (float32x4_t)(a), (float32x4_t)(b)))
+#endif
+#else
+#define VW 4
+#endif
+#ifndef VFMA
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#endif
+#define EXPORT __attribute__((visibility("default")))
+typedef float vf __attribute__((vector_size(VW * 4)));
+typedef int32_t vi __attribute__((vector_size(VW * 4)));
+typedef float vfu __attribute__((vector_size(VW * 4), aligned(4), may_alias));
+static inline vf SPLAT(float x) { vf v; for (int i = 0; i < VW; i++) v[i] = x; return v; }
+static inline vf K(float c) { return SPLAT(c); }
+static inline vf LD(const float *p) { return *(const vfu *)p; }
+static inline void ST(float *p, vf v) { *(vfu *)p = v; }
+static inline vf LDP(const float *p, int n) { vf v = {0}; memcpy(&v, p, (size_t)n * 4); return v; }
+static inline void STP(float *p, vf v, int n) { memcpy(p, &v, (size_t)n * 4); }
+static inline vf SEL(vi m, vf a, vf b) { return (vf)((m & (vi)a) | (~m & (vi)b)); }
+${cMathSource}
+${cGemmSource}
+/* dst[i] += sum over rows r in order of src[r*cols + i] */
+static void sum_rows(const float *src, long rows, int cols, float *dst) {
+  for (long r = 0; r < rows; r++) for (int i = 0; i < cols; i++) dst[i] += src[r * cols + i];
+}
+EXPORT int cf_vector_width(void) { return VW; }
+EXPORT int cf_max_threads(void) {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+`;

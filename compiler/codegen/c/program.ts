@@ -1,0 +1,268 @@
+// The C library of one (cell, X, H): the same kernel plan as js and wasm — the hoisted input product before the
+// forward loop, per step the recurrent products and fused phase loops, the weight and input gradients as one
+// product each after the backward loop — with the time loops inside the C. Examples are split over threads, each
+// thread running the whole time loop for its own (no synchronisation per step). Code is independent of B and T.
+import type { CompiledCell } from '../../compiled-cell.js';
+import type { Graph, Node } from '../../../ir/graph.js';
+import { sizeOf, type Dims } from '../../../ir/shape.js';
+import { deferredProducts } from '../../plan/deferred.js';
+import { unsupported, type StepPlan } from '../../plan/step-plan.js';
+import { blocks } from '../shared/phase-body.js';
+import { safeLabel } from '../shared/names.js';
+import { cFunction, cStorage, exampleLoop, overUnits, phaseFunction, type CStorage } from './fused.js';
+import { cRunLayout, type CRunLayout } from './layout.js';
+import { cPrelude } from './prelude.js';
+
+export interface CProgram {
+  readonly source: string;
+  readonly run: CRunLayout;
+  /** Parameter i's packed forms: `WN` (Wᵀ, for x·Wᵀ) and `WT` (W, for g·W), when some product uses them. */
+  readonly packs: readonly { readonly param: number; readonly region: string; readonly R: number; readonly K: number; readonly transposed: boolean }[];
+}
+
+const paramIndex = (graph: Graph, w: Node) => graph.params.findIndex((p) => p.name === String(w.attrs.name));
+
+export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
+  const run = cRunLayout(cell, dims);
+  const { layout, forwardPlan, backwardPlan } = run;
+  const { X, H } = dims;
+  const fwd = cell.graph;
+  const bw = cell.backward.graph;
+  const fs = cStorage(fwd, forwardPlan, dims, cell.states, { state: (k) => ({ array: `S${k}`, byTime: false }) }, layout, 'f');
+  const bs = cStorage(bw, backwardPlan, dims, cell.states, { state: (k) => ({ array: `ST${k}`, byTime: true }), grad: (k) => `C${k}`, saved: (name) => `SV_${name}` }, layout, 'b');
+  const R = (name: string) => `R[${layout.index(name)}]`;
+  const functions: string[] = [];
+  const fwdStep = phases('fwd', forwardPlan, dims, fs, functions);
+  functions.push(forwardCommit(cell, dims, run, fs));
+  const bwdStep = phases('bwd', backwardPlan, dims, bs, functions);
+  functions.push(backwardPrep(cell, dims, run), backwardCommit(cell, dims, run, bs));
+
+  const hoisted = fwd.nodes
+    .filter((n) => forwardPlan.role[n.id] === 'hoisted')
+    .map((n) => {
+      const N = sizeOf(n.shape, dims);
+      return `gemm((idx)T * B, ${N}, ${X}, ${R('X')}, ${X}, 1, ${R(`WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`)}, ${R(`f.HX${n.id}`)}, ${N}, 0, nt);`;
+    });
+  const stepWork = (plan: StepPlan) => plan.graph.nodes.filter((n) => plan.role[n.id] === 'gemm').reduce((a, n) => a + sizeOf(plan.graph.nodes[n.args[0]!]!.shape, dims), 0) + 16 * H * plan.phaseCount;
+  const tableEntries = layout.regions.map((r, k) => `R[${k}] = ${r.block === 'weights' ? '(float *)W' : 'M'} + L[${k}];`);
+  const entry = (sig: string, body: string[]) => [`EXPORT void ${sig} {`, `  float *R[${layout.regions.length}];`, ...tableEntries.map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `}`].join('\n');
+  /** Splits [0, B) over up to nt threads (one when the loop is small), each calling `call` on its examples. */
+  const split = (work: number, call: string) => [
+    `{`,
+    `  int parts = nt < B ? nt : B;`,
+    `  if ((idx)T * B * ${work} < PAR_MIN) parts = 1;`,
+    `#pragma omp parallel for num_threads(parts) schedule(static, 1) if (parts > 1)`,
+    `  for (int q = 0; q < parts; q++) { const int b0 = (int)((idx)q * B / parts), b1 = (int)((idx)(q + 1) * B / parts); ${call} }`,
+    `}`,
+  ];
+  const forwardLoop = [
+    `static void fwd_loop(float *const *R, int T, int B, int rev, int keep, int b0, int b1) {`,
+    `  for (int s = 0; s < T; s++) {`,
+    `    if (!times(R, B, b0, b1, s, rev)) break;`,
+    ...fwdStep.map((l) => `    ${l}`),
+    `    fwd_commit(R, B, b0, b1, keep);`,
+    `  }`,
+    `}`,
+  ].join('\n');
+  const backwardLoop = [
+    `static void bwd_loop(float *const *R, int T, int B, int rev, int truncate, int b0, int b1) {`,
+    `  for (int s = T - 1; s >= 0; s--) {`,
+    `    if (!times(R, B, b0, b1, s, rev)) continue;`,
+    `    bwd_prep(R, B, b0, b1, s, truncate);`,
+    ...bwdStep.map((l) => `    ${l}`),
+    `    bwd_commit(R, B, b0, b1);`,
+    `  }`,
+    `}`,
+  ].join('\n');
+  const zero = (name: string, size: string) => `memset(${R(name)}, 0, (size_t)(${size}) * 4);`;
+  const rowSums = cell.params.flatMap((p, i) => (layout.has(`b.PV${i}`) ? [{ name: `b.PV${i}`, size: sizeOf(p.shape, dims), i }] : []));
+  const forward = entry('cf_forward(const float *W, float *M, const idx *L, int T, int B, int rev, int keep, int nt)', [
+    zero('OUT', `(idx)T * B * ${H}`),
+    `/* input projections hoisted out of the time loop: all T·B rows in one product */`,
+    ...hoisted,
+    ...split(stepWork(forwardPlan), 'fwd_loop(R, T, B, rev, keep, b0, b1);'),
+  ]);
+  const backward = entry('cf_backward(const float *W, float *M, const idx *L, int T, int B, int rev, int truncate, int nt)', [
+    ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),
+    zero('DX', `(idx)T * B * ${X}`),
+    ...[...backwardPlan.perTime].map((id) => zero(`b.PT${id}`, `(idx)T * B * ${sizeOf(bw.nodes[id]!.shape, dims)}`)),
+    ...rowSums.map((r) => zero(r.name, `(idx)T * B * ${r.size}`)),
+    ...split(stepWork(backwardPlan), 'bwd_loop(R, T, B, rev, truncate, b0, b1);'),
+    `/* weight and input gradients: one product each over all T·B rows */`,
+    ...deferred(cell, dims, backwardPlan, bs, R),
+    ...rowSums.map((r) => `sum_rows(${R(r.name)}, (idx)T * B, ${r.size}, ${R(`GP${r.i}`)});`),
+  ]);
+  const packs = cell.params.flatMap((p, i) => {
+    if (p.shape.length !== 2) return [];
+    const [Rn, Kn] = [sizeOf([p.shape[0]!], dims), sizeOf([p.shape[1]!], dims)];
+    return [
+      ...(layout.has(`WN${i}`) ? [{ param: i, region: `WN${i}`, R: Rn, K: Kn, transposed: true }] : []),
+      ...(layout.has(`WT${i}`) ? [{ param: i, region: `WT${i}`, R: Rn, K: Kn, transposed: false }] : []),
+    ];
+  });
+  const source = [
+    `/* ${safeLabel(cell.name)}: X=${X} H=${H}; generated by cellforge */`,
+    `/* region k: ${layout.regions.map((r, k) => `${k} ${r.name}`).join(', ')} */`,
+    cPrelude,
+    timesFunction(),
+    ...functions,
+    forwardLoop,
+    backwardLoop,
+    forward,
+    backward,
+    '',
+  ].join('\n');
+  return { source, run, packs };
+}
+
+/** TIME[b] = the time example b in [b0, b1) reads at step s (-1 past its length); returns how many are active. */
+function timesFunction(): string {
+  return `static int times(float *const *R, int B, int b0, int b1, int s, int rev) {
+  const int32_t *LEN = (const int32_t *)R[0];
+  int32_t *TIME = (int32_t *)R[1];
+  int active = 0;
+  (void)B;
+  for (int b = b0; b < b1; b++) { const int len = LEN[b]; const int t = s < len ? (rev ? len - 1 - s : s) : -1; TIME[b] = t; active += t >= 0; }
+  return active;
+}`;
+}
+
+/** Per phase: its per-step products over this thread's rows, then its fused loop. Returns one step's statements. */
+function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[]): string[] {
+  const graph = plan.graph;
+  const step: string[] = [];
+  for (let p = 1; p < plan.phaseCount; p++) {
+    for (const n of graph.nodes) {
+      if (plan.role[n.id] !== 'gemm' || plan.phase[n.id] !== p) continue;
+      const [w, v] = n.args.map((a) => graph.nodes[a]!) as [Node, Node];
+      if (w.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
+      const operand = st.raw(v);
+      const first = operand.index(0);
+      if (!(first.startsWith('b ') || first === 'b') || v.shape.length === 0) throw unsupported(graph, n, 'a matrix product of a value that is not per-example');
+      const out = st.raw(n).array;
+      const Rn = sizeOf([w.shape[0]!], dims);
+      const Kn = sizeOf([w.shape[1]!], dims);
+      const i = paramIndex(graph, w);
+      const packed = (name: string) => `R[${st.region(name)}]`;
+      // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT).
+      if (n.op === 'matvec') step.push(`gemm(b1 - b0, ${Rn}, ${Kn}, ${operand.array} + (idx)b0 * ${Kn}, ${Kn}, 1, ${packed(`WN${i}`)}, ${out} + (idx)b0 * ${Rn}, ${Rn}, 0, 1);`);
+      else step.push(`gemm(b1 - b0, ${Kn}, ${Rn}, ${operand.array} + (idx)b0 * ${Rn}, ${Rn}, 1, ${packed(`WT${i}`)}, ${out} + (idx)b0 * ${Kn}, ${Kn}, 0, 1);`);
+    }
+    const fn = phaseFunction(`${tag}_phase${p}`, plan, p, dims, st);
+    if (fn) {
+      functions.push(fn);
+      step.push(`${tag}_phase${p}(R, B, b0, b1);`);
+    }
+  }
+  return step.map((l) => l.replace(/\br(\d+)\b/g, 'R[$1]'));
+}
+
+/** Per active example: the tape keeps each state as it was before the step; then states, output, saved products. */
+function forwardCommit(cell: CompiledCell, dims: Dims, run: CRunLayout, st: CStorage): string {
+  const { H } = dims;
+  const graph = cell.graph;
+  const L = run.layout;
+  const r = (name: string) => `r${st.region(name)}`;
+  const savedGemms = cell.backward.saved.filter((s) => run.forwardPlan.role[s.id] === 'gemm');
+  const units = (tail: boolean) => {
+    const ld = (a: string, i: string) => (tail ? `LDP(&${a}[${i}], n)` : `LD(&${a}[${i}])`);
+    const sv = (a: string, i: string, v: string) => (tail ? `STP(&${a}[${i}], ${v}, n);` : `ST(&${a}[${i}], ${v});`);
+    const lines = graph.outputs.map((o, k) => {
+      const s = st.raw(graph.nodes[o.id]!);
+      return `const vf n${k} = ${ld(s.array, s.index(0))};`;
+    });
+    lines.push(`if (keep) { ${cell.states.map((_, k) => sv(r(`ST${k}`), `bt * ${H} + j`, ld(r(`S${k}`), `b * ${H} + j`))).join(' ')} }`);
+    lines.push(...cell.states.map((_, k) => sv(r(`S${k}`), `b * ${H} + j`, `n${k}`)));
+    lines.push(sv(r('OUT'), `bt * ${H} + j`, 'n0'));
+    return lines;
+  };
+  const copies = savedGemms.map((s) => {
+    const size = sizeOf(s.shape, dims);
+    return `  if (keep) memcpy(&${r(`SV_${s.name}`)}[bt * ${size}], &${r(`f.M${s.id}`)}[(idx)b * ${size}], ${size} * 4);`;
+  });
+  void L;
+  return cFunction('fwd_commit', st.used, [...exampleLoop, ...overUnits(H, units), ...copies, '}'], ', int keep');
+}
+
+/** Truncated BPTT cuts an example's cotangents at the start of its k-step chunks; then C0 += dL/dout_t. */
+function backwardPrep(cell: CompiledCell, dims: Dims, run: CRunLayout): string {
+  const { H } = dims;
+  const L = run.layout;
+  const reg = (name: string) => `R[${L.index(name)}]`;
+  const body = [
+    ...exampleLoop,
+    `  const int32_t *LEN = (const int32_t *)R[0];`,
+    `  if (truncate > 0 && (s + 1) % truncate == 0 && s + 1 < LEN[b]) { ${cell.states.map((_, k) => `memset(${reg(`C${k}`)} + (idx)b * ${H}, 0, ${H} * 4);`).join(' ')} }`,
+    `  for (int j = 0; j < ${H}; j++) ${reg('C0')}[(idx)b * ${H} + j] += ${reg('GOUT')}[bt * ${H} + j];`,
+    '}',
+  ];
+  return cFunction('bwd_prep', new Set(), body, ', int s, int truncate');
+}
+
+/** Per active example: step-computed parameter gradients and per-time copies, then the new cotangents. */
+function backwardCommit(cell: CompiledCell, dims: Dims, run: CRunLayout, st: CStorage): string {
+  const { H } = dims;
+  const graph = cell.backward.graph;
+  const plan = run.backwardPlan;
+  const outputs = new Map(graph.outputs.map((o) => [o.name, o.id]));
+  const r = (name: string) => `r${st.region(name)}`;
+  const rowBase = (n: Node) => {
+    const s = st.raw(n);
+    return { array: s.array, base: s.index(0).replace(/ \+ j$/, '').replace(/^j$/, '0') };
+  };
+  const lines: string[] = [];
+  // Copies first: they may read a grad leaf C_k that the state writes below replace.
+  cell.params.forEach((p, i) => {
+    const n = graph.nodes[outputs.get(`d.${p.name}`)!]!;
+    if (plan.role[n.id] === 'deferred') return;
+    const size = sizeOf(p.shape, dims);
+    if (n.shape.length === 0 || blocks(n) === 0) {
+      lines.push(`  ${r(`b.PV${i}`)}[bt] = ${st.raw(n).array}[${st.raw(n).index(0).startsWith('bt') ? 'bt' : 'b'}];`);
+      return;
+    }
+    const { array, base } = rowBase(n);
+    lines.push(`  { const int j = 0; (void)j; memcpy(&${r(`b.PV${i}`)}[bt * ${size}], &${array}[${base}], ${size} * 4); }`);
+  });
+  for (const id of plan.perTime) {
+    const n = graph.nodes[id]!;
+    const size = sizeOf(n.shape, dims);
+    const { array, base } = rowBase(n);
+    lines.push(`  { const int j = 0; (void)j; memcpy(&${r(`b.PT${id}`)}[bt * ${size}], &${array}[${base}], ${size} * 4); }`);
+  }
+  const units = (tail: boolean) => {
+    const ld = (a: string, i: string) => (tail ? `LDP(&${a}[${i}], n)` : `LD(&${a}[${i}])`);
+    const sv = (a: string, i: string, v: string) => (tail ? `STP(&${a}[${i}], ${v}, n);` : `ST(&${a}[${i}], ${v});`);
+    const reads = cell.states.map((s, k) => {
+      const x = st.raw(graph.nodes[outputs.get(`d.${s}`)!]!);
+      return `const vf n${k} = ${ld(x.array, x.index(0))};`;
+    });
+    return [...reads, ...cell.states.map((_, k) => sv(r(`C${k}`), `b * ${H} + j`, `n${k}`))];
+  };
+  return cFunction('bwd_commit', st.used, [...exampleLoop, ...lines, ...overUnits(H, units), '}']);
+}
+
+function deferred(cell: CompiledCell, dims: Dims, plan: StepPlan, st: CStorage, R: (name: string) => string): string[] {
+  const graph = plan.graph;
+  const byTime = (n: Node): string => {
+    if (n.op === 'input') return R('X');
+    if (plan.perTime.has(n.id)) return R(`b.PT${n.id}`);
+    const s = st.raw(n);
+    if (!s.index(0).startsWith('bt')) throw unsupported(graph, n, 'a weight gradient of a value not stored by time');
+    return s.array.replace(/^r(\d+)$/, 'R[$1]');
+  };
+  const lines: string[] = [];
+  for (const { op, node, a, b, target } of deferredProducts(plan, cell.ir.inputName, cell.params)) {
+    if (op === 'outer') {
+      // Σ_rows g ⊗ v = gᵀ·v: A = gᵀ read in place (stride M), v packed into e.B.
+      const [M, N] = [sizeOf(a.shape, dims), sizeOf(b.shape, dims)];
+      lines.push(`pack(${R(`e.B${node.id}`)}, ${byTime(b)}, (idx)T * B, ${N}, ${N}, 1);`);
+      lines.push(`gemm(${M}, ${N}, (idx)T * B, ${byTime(a)}, 1, ${M}, ${R(`e.B${node.id}`)}, ${R(target)}, ${N}, 1, nt);`);
+    } else {
+      const [Rn, Kn] = [sizeOf([a.shape[0]!], dims), sizeOf([a.shape[1]!], dims)];
+      lines.push(`gemm((idx)T * B, ${Kn}, ${Rn}, ${byTime(b)}, ${Rn}, 1, ${R(`WT${paramIndex(graph, a)}`)}, ${R(target)}, ${Kn}, 1, nt);`);
+    }
+  }
+  return lines;
+}
+
+export type { CStorage };

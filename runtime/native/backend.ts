@@ -1,0 +1,123 @@
+// The `native` backend: the compiler's C library per (cell, X, H), run through koffi on float blocks the
+// runtime owns: one for the weights (float32 and packed, kept while the parameters are unchanged) and one per run
+// (inputs, states, the tape, scratch). The time loops and every product run inside the library, on its threads.
+import type { CompiledCell } from '../../compiler/compiled-cell.js';
+import { guardDepth } from '../../compiler/compile.js';
+import { cProgram } from '../../compiler/codegen/c/program.js';
+import { CellforgeError } from '../../ir/errors.js';
+import { sizeOf, type Dims } from '../../ir/shape.js';
+import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
+import { defaultThreads } from '../wasm/pool.js';
+import { nativeLibrary, type NativeLibrary } from './library.js';
+
+export interface NativeOptions {
+  /** Threads inside the library (default: the cores this process may use). Results do not depend on it. */
+  readonly threads?: number;
+}
+
+interface NativeTape {
+  readonly lib: NativeLibrary;
+  readonly W: Float32Array;
+  readonly M: Float32Array;
+  readonly L: BigInt64Array;
+  readonly generation: number;
+}
+
+interface PackedWeights {
+  readonly version: number;
+  readonly dims: string;
+  readonly W: Float32Array;
+}
+
+export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): SequenceBackend {
+  // Generate eagerly for error reporting: an unsupported cell fails at construction, not mid-training.
+  guardDepth(cell.file, () => cProgram(cell, { X: 1, H: 1 }));
+  const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  const weights = new Map<string, PackedWeights>();
+  const outstanding = new Set<NativeTape>();
+  let generation = 0;
+
+  /** The weight block of a run: reused while its (layer, direction)'s parameters keep their version. */
+  const weightBlock = (lib: NativeLibrary, run: DirectionRun, offsets: Float64Array, size: number): Float32Array => {
+    const v = run.paramsVersion;
+    const dims = `${run.dims.X}x${run.dims.H}`;
+    const known = v ? weights.get(v.slot) : undefined;
+    if (known && known.version === v!.version && known.dims === dims) return known.W;
+    const { layout } = lib.program.run;
+    const W = new Float32Array(size);
+    const at = (name: string) => offsets[layout.index(name)]!;
+    cell.params.forEach((p, i) => W.set(run.params.get(p.name)!, at(`P${i}`)));
+    for (const pk of lib.program.packs) {
+      const src = W.subarray(at(`P${pk.param}`));
+      const dst = W.subarray(at(pk.region));
+      // WN: B(k, n) = W[n, k] (x·Wᵀ); WT: B(k, n) = W[k, n] (g·W).
+      if (pk.transposed) lib.pack(dst, src, pk.K, pk.R, 1, pk.K);
+      else lib.pack(dst, src, pk.R, pk.K, pk.K, 1);
+    }
+    if (v) weights.set(v.slot, { version: v.version, dims, W });
+    return W;
+  };
+
+  const region = (tape: { lib: NativeLibrary; M: Float32Array; L: BigInt64Array }, name: string, length: number) => {
+    const at = Number(tape.L[tape.lib.program.run.layout.index(name)]);
+    return tape.M.subarray(at, at + length);
+  };
+
+  return {
+    name: 'native',
+    async forwardDirection(run: DirectionRun): Promise<DirectionResult> {
+      const { steps: T, batch: B, dims } = run;
+      const { X, H } = dims;
+      const lib = await nativeLibrary(cell, dims);
+      const { layout } = lib.program.run;
+      const placed = layout.place(B, T, lib.NR);
+      const W = weightBlock(lib, run, placed.offsets, placed.weights);
+      const M = new Float32Array(placed.run);
+      const L = BigInt64Array.from(placed.offsets, (o) => BigInt(o));
+      const tape: NativeTape = { lib, W, M, L, generation };
+      new Int32Array(M.buffer, Number(L[layout.index('LEN')]) * 4, B).set(run.lengths);
+      region(tape, 'X', T * B * X).set(run.input);
+      cell.states.forEach((_, k) => region(tape, `S${k}`, B * H).set(run.initial[k]!));
+      lib.forward(W, M, L, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, threads);
+      if (run.training) outstanding.add(tape);
+      return {
+        output: Float64Array.from(region(tape, 'OUT', T * B * H)),
+        final: cell.states.map((_, k) => Float64Array.from(region(tape, `S${k}`, B * H))),
+        tape,
+      };
+    },
+
+    async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): Promise<DirectionGrads> {
+      const tape = result.tape as NativeTape;
+      if (!outstanding.has(tape)) {
+        throw new CellforgeError(
+          tape.generation === generation ? 'backward called for a forward pass run in evaluation mode (its tape was not kept)' : 'backward called for a forward pass that a later forward pass replaced: its tape is gone',
+          undefined,
+          'call backward after the forward pass it differentiates, before the next forward',
+        );
+      }
+      const { steps: T, batch: B, dims } = run;
+      const { X, H } = dims;
+      region(tape, 'GOUT', T * B * H).set(gradOutput);
+      cell.states.forEach((_, k) => region(tape, `C${k}`, B * H).set(gradFinal[k]!));
+      tape.lib.backward(tape.W, tape.M, tape.L, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, threads);
+      return {
+        dInput: Float64Array.from(region(tape, 'DX', T * B * X)),
+        dInitial: cell.states.map((_, k) => Float64Array.from(region(tape, `C${k}`, B * H))),
+        grads: new Map(cell.params.map((p, i) => [p.name, Float64Array.from(region(tape, `GP${i}`, sizeOf(p.shape, dims)))])),
+      };
+    },
+
+    beginSequence() {
+      generation++;
+      outstanding.clear();
+    },
+
+    dispose() {
+      outstanding.clear();
+      weights.clear();
+    },
+  };
+}
+
+export type { Dims };

@@ -1,0 +1,70 @@
+// A cell's native library for one (X, H): generated C, compiled (or found in the disk cache), loaded with koffi.
+import koffi from 'koffi';
+import type { CompiledCell } from '../../compiler/compiled-cell.js';
+import { cProgram, type CProgram } from '../../compiler/codegen/c/program.js';
+import { CellforgeError } from '../../ir/errors.js';
+import type { Dims } from '../../ir/shape.js';
+import { cachedLibrary } from './cache.js';
+import { findToolchain, INSTALL_HINT, type Toolchain } from './toolchain.js';
+
+type Fn<A extends unknown[], R = void> = (...args: A) => R;
+type Run = Fn<[Float32Array, Float32Array, BigInt64Array, number, number, number, number, number]>;
+
+export interface NativeLibrary {
+  readonly program: CProgram;
+  /** Floats per vector (16: AVX-512, 8: AVX2, 4: NEON/SSE) and the GEMM panel width NR = 2 vectors. */
+  readonly vectorWidth: number;
+  readonly NR: number;
+  readonly openmp: boolean;
+  /** Milliseconds spent compiling this library (0 when it came from the disk cache). */
+  readonly compileMs: number;
+  forward: Run;
+  backward: Run;
+  pack: Fn<[Float32Array, Float32Array, number, number, number, number]>;
+}
+
+/** Compile times of this process, for --verbose and the benchmark. */
+export const compileLog: { cell: string; X: number; H: number; ms: number; cached: boolean }[] = [];
+
+const libraries = new WeakMap<CompiledCell, Map<string, Promise<NativeLibrary>>>();
+
+/** The toolchain, or a user error with what to install. */
+export async function requireToolchain(): Promise<Toolchain> {
+  const tc = await findToolchain();
+  if (typeof tc === 'string') throw new CellforgeError(`backend native: ${tc}`, undefined, INSTALL_HINT);
+  return tc;
+}
+
+export function nativeLibrary(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
+  let perCell = libraries.get(cell);
+  if (!perCell) libraries.set(cell, (perCell = new Map()));
+  const key = `${dims.X}x${dims.H}`;
+  let hit = perCell.get(key);
+  if (!hit) {
+    hit = load(cell, dims);
+    perCell.set(key, hit);
+    hit.catch(() => perCell!.delete(key));
+  }
+  return hit;
+}
+
+async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
+  const tc = await requireToolchain();
+  const program = cProgram(cell, dims);
+  const { path, compileMs } = await cachedLibrary(tc, program.source);
+  compileLog.push({ cell: cell.name, X: dims.X, H: dims.H, ms: compileMs, cached: compileMs === 0 });
+  if (process.env.CELLFORGE_VERBOSE) process.stderr.write(`cellforge: native ${cell.name} X=${dims.X} H=${dims.H}: ${compileMs ? `compiled in ${compileMs.toFixed(0)} ms` : 'from the cache'} (${tc.cc})\n`);
+  const lib = koffi.load(path);
+  const vectorWidth = (lib.func('int cf_vector_width(void)') as () => number)();
+  const gemmArgs = 'const float *W, float *M, const int64_t *L, int T, int B, int rev, int flag, int nt';
+  return {
+    program,
+    vectorWidth,
+    NR: 2 * vectorWidth,
+    openmp: tc.openmp,
+    compileMs,
+    forward: lib.func(`void cf_forward(${gemmArgs})`) as Run,
+    backward: lib.func(`void cf_backward(${gemmArgs})`) as Run,
+    pack: lib.func('void cf_pack(float *dst, const float *src, int64_t K, int64_t N, int64_t sk, int64_t sn)'),
+  };
+}

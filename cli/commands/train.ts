@@ -69,6 +69,7 @@ export const trainSpec: CommandSpec = {
     dropout: { type: 'string', value: 'P', help: 'dropout between stacked layers' },
     'variational-dropout': { type: 'boolean', help: 'one dropout mask for all timesteps' },
     'save-every': { type: 'string', value: 'N', help: 'also checkpoint every N steps (default: every epoch)' },
+    'train-limit': { type: 'string', value: 'N', help: 'train on the first N training examples only (quick runs; test set unchanged)' },
   },
 };
 
@@ -109,6 +110,7 @@ export function overridesOf(p: Parsed): RunOverrides {
   set('clipNorm', numberFlag(p, 'clip-norm', 0));
   set('clipValue', numberFlag(p, 'clip-value', 0));
   set('schedule', choice<ScheduleName>(p, 'schedule', scheduleNames));
+  set('trainLimit', intFlag(p, trainSpec, 'train-limit'));
   set('init', choice<InitName>(p, 'init', initNames));
   set('dropout', numberFlag(p, 'dropout', 0, 0.99));
   if (p.flags.bidirectional === true) o.bidirectional = true;

@@ -116,7 +116,9 @@ function flowChart(task: string, cells: readonly string[], details: ReadonlyMap<
     states.forEach((s, k) => {
       const T = Math.min(...flows.map((f) => f.norms[s]!.length));
       const upto = k === 0 ? T : T - 1; // other states than the output do not reach a last-step loss at T-1
-      const points = Array.from({ length: upto }, (_, t) => [t, meanStd(flows.map((f) => f.norms[s]![t]!)).mean] as const);
+      // Long sequences are probed at some steps only: the others are null in metrics.json.
+      const probed = Array.from({ length: upto }, (_, t) => t).filter((t) => flows.every((f) => typeof f.norms[s]![t] === 'number' && Number.isFinite(f.norms[s]![t])));
+      const points = probed.map((t) => [t, meanStd(flows.map((f) => f.norms[s]![t]!)).mean] as const);
       series.push({ name: `${cell} ‖∂L/∂${s}_t‖`, color: palette[i % palette.length]!, ...(k > 0 ? { dash: '4 3', opacity: 0.6 } : {}), points });
     });
   });

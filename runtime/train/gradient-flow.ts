@@ -16,7 +16,10 @@ export interface GradientFlow {
   readonly steps: number;
   /** How many test sequences the norms are averaged over. */
   readonly examples: number;
-  /** Per state name, per step t = 0..T-1: the mean over the probe examples of ‖∂L/∂s_t‖₂ (top layer). */
+  /**
+   * Per state name, per step t = 0..T-1: the mean over the probe examples of ‖∂L/∂s_t‖₂ (top layer). Long sequences
+   * are probed at up to MAX_PROBED steps spread over 0..T-2 (and T-1); the steps between are NaN (null in JSON).
+   */
   readonly norms: Record<string, number[]>;
 }
 
@@ -76,12 +79,14 @@ export async function gradientFlow(model: SequenceModel, examples: readonly Exam
   norms[states[0]!]![T - 1] = meanRowNorm(dTop, B, H);
 
   if (T > 1) {
-    const R = (T - 1) * B; // replica r = t*B + b: example b split after step t (t = 0..T-2)
-    const prefix = await rnn.forward({ data: replicate(x, T, B, X, T - 1), shape: [T, R, X] }, { lengths: Int32Array.from({ length: R }, (_, r) => Math.floor(r / B) + 1) });
+    const times = probedSteps(T);
+    if (times.length < T - 1) for (const s of states) norms[s]!.fill(NaN, 0, T - 1);
+    const R = times.length * B; // replica r = k*B + b: example b split after step times[k]
+    const prefix = await rnn.forward({ data: replicate(x, T, B, X, times.length), shape: [T, R, X] }, { lengths: Int32Array.from({ length: R }, (_, r) => times[Math.floor(r / B)]! + 1) });
     const suffixX = new Float64Array((T - 1) * R * X);
     const lengths = new Int32Array(R);
     for (let r = 0; r < R; r++) {
-      const [t, b] = [Math.floor(r / B), r % B];
+      const [t, b] = [times[Math.floor(r / B)]!, r % B];
       lengths[r] = T - 1 - t;
       for (let s = t + 1; s < T; s++) suffixX.set(x.subarray((s * B + b) * X, (s * B + b + 1) * X), ((s - t - 1) * R + r) * X);
     }
@@ -92,12 +97,20 @@ export async function gradientFlow(model: SequenceModel, examples: readonly Exam
     const back = await rnn.backward({ data: scatterLastSteps(dLast, lengths, T - 1, F), shape: [T - 1, R, F] });
     for (const s of states) {
       const top = toFloat64(back.dStates[s]!).subarray((L - 1) * R * H, L * R * H);
-      for (let t = 0; t < T - 1; t++) norms[s]![t] = meanRowNorm(top.subarray(t * B * H, (t + 1) * B * H), B, H);
+      times.forEach((t, k) => (norms[s]![t] = meanRowNorm(top.subarray(k * B * H, (k + 1) * B * H), B, H)));
     }
   }
   rnn.train(wasTraining);
   model.forwardCalls = calls;
   return { steps: T, examples: B, norms };
+}
+
+const MAX_PROBED = 64;
+
+/** The split points t (0..T-2) probed: all of them, or MAX_PROBED spread evenly for long sequences (pixel MNIST). */
+export function probedSteps(T: number): number[] {
+  if (T - 1 <= MAX_PROBED) return Array.from({ length: T - 1 }, (_, t) => t);
+  return [...new Set(Array.from({ length: MAX_PROBED }, (_, k) => Math.round((k * (T - 2)) / (MAX_PROBED - 1))))];
 }
 
 /** [T, B, X] -> [T, copies*B, X], the batch repeated `copies` times. */

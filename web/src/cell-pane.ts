@@ -13,7 +13,7 @@ export const sampleSources = new Map(
     .sort(([a], [b]) => a.localeCompare(b)),
 );
 
-const DEBOUNCE_MS = 200;
+const DEBOUNCE_MS = 150;
 const viewTitles: Record<ViewKind, string> = { ir: 'step IR', 'backward-ir': 'backward IR', wgsl: 'WGSL', js: 'JS', wasm: 'WASM text' };
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, testid?: string): HTMLElementTagNameMap[K] {
@@ -41,6 +41,9 @@ export class CellPane {
     readonly suffix: string,
     initial: string,
     private readonly compiler: CompilerClient,
+    /** A second worker for the type checker, whose first program takes a second or two to build: the compiler's
+     * answers never wait behind it. */
+    private readonly checker: CompilerClient,
     private readonly onEdit: () => void,
   ) {
     this.root = el('section', { className: 'pane' });
@@ -120,7 +123,7 @@ export class CellPane {
     this.show(r.diagnostics);
     this.status.textContent = this.ok ? `cell ${r.cell} compiled in ${r.ms.toFixed(0)} ms` : 'does not compile';
     if (!this.ok) return;
-    const t = await this.compiler.request<'typechecked'>({ type: 'typecheck', source });
+    const t = await this.checker.request<'typechecked'>({ type: 'typecheck', source });
     if (generation !== this.generation) return;
     this.show(t.diagnostics);
   }

@@ -26,6 +26,7 @@ function note(text: string): void {
 }
 
 const compiler = new CompilerClient(note);
+const checker = new CompilerClient(note);
 const initial = readHash(location.hash);
 const form = $<HTMLFormElement>('settings');
 const cells = $<HTMLDivElement>('cells');
@@ -51,7 +52,7 @@ function saveHash(): void {
 }
 function addPane(initialCell: string): void {
   const i = panes.length;
-  panes.push(new CellPane(cells, `cell ${'AB'[i]}`, i === 0 ? '' : '-b', initialCell, compiler, saveHash));
+  panes.push(new CellPane(cells, `cell ${'AB'[i]}`, i === 0 ? '' : '-b', initialCell, compiler, checker, saveHash));
   runs.push(new RunClient(`cell ${'AB'[i]}`, { update: scheduleDraw, note }));
   drawStats();
 }
@@ -187,4 +188,6 @@ async function checkGpu(): Promise<void> {
   gpuNote.hidden = false;
 }
 void checkGpu();
+// For the browser tests and the curious (the console): the runs' step losses, evaluations and gradient flow.
+Object.assign(globalThis, { cellforgePlayground: { runs } });
 window.addEventListener('resize', scheduleDraw);

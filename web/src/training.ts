@@ -18,9 +18,9 @@ import { toDiagnostic } from './compile-view.js';
 import { pageTask } from './tasks.js';
 
 /** Validation examples scored at each evaluation: enough for a steady metric, few enough to keep training going. */
-const EVAL_EXAMPLES = 256;
-/** Evaluations (metric, gradient flow, sampled text) per run. */
-const EVALUATIONS = 10;
+const EVAL_EXAMPLES = 128;
+/** Evaluations (metric, sampled text) per run; the gradient flow (dearer: a forward per prefix) at the first, middle and last. */
+const EVALUATIONS = 6;
 /** Progress messages at most this often. */
 const REPORT_MS = 100;
 /** The probe written with the weights: input [T, B, X] for `cellforge run`, and the page's output on it. */
@@ -51,6 +51,8 @@ export class TrainingRun {
   private task: Task | undefined;
   /** The model's work in order: a step, an evaluation or an export never interleave at their awaits. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The evaluation in the middle of the run, which also measures the gradient flow. */
+  private flowStep = -1;
 
   constructor(
     readonly source: string,
@@ -117,6 +119,7 @@ export class TrainingRun {
     const probe = probeExamples(data.test, s.hidden, 4);
     await this.exclusive(() => this.evaluate(0, valid, probe));
     const every = Math.max(1, Math.round(s.steps / EVALUATIONS));
+    this.flowStep = every * Math.round(EVALUATIONS / 2);
     let pending: StepReport[] = [];
     let lastPost = performance.now();
     const t0 = performance.now();
@@ -166,7 +169,7 @@ export class TrainingRun {
     const task = this.task!;
     const score = await trainer.evaluate(valid);
     this.post({ type: 'evaluated', step, loss: score.loss, metric: score.metric, metricText: formatMetric(task.metric, score.metric) });
-    const flow = await gradientFlow(this.model!, probe);
+    const flow = step === 0 || step === this.settings.steps || step === this.flowStep ? await gradientFlow(this.model!, probe) : undefined;
     if (flow) this.post({ type: 'flow', step, norms: flow.norms });
     if (task.name === 'charlm') this.post({ type: 'sample', step, text: await sampleText(this.model!, 'The lighthouse ', 120, new Random(this.settings.seed, 77)) });
   }

@@ -1,0 +1,163 @@
+// The playground end to end in Debian's chromium: the page loads clean and shows what the compiler made, errors
+// appear under the typo as you type, a cell from the URL trains on WebGPU (SwiftShader) and on the wasm fallback,
+// and the weights the page downloads give the page's outputs in `cellforge run`.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
+import { compileCell } from '../../compiler/compile.js';
+import { readNpy } from '../../runtime/io/npy.js';
+import { describeWith } from '../helpers/component.js';
+import { chromiumMissing, launch, NO_WEBGPU_ARGS, numberAt, openPage, startSite, WEBGPU_ARGS, type Site } from './page.js';
+
+const SHOTS = join(process.cwd(), 'ci-output');
+
+/** A cell of the user's own (not a sample): a GRU without the reset gate, written here and passed in the URL. */
+const CUSTOM_CELL = `import { cell, linear, sigmoid, tanh } from 'cellforge/dsl';
+
+/** A minimal gated unit with a tanh candidate. */
+export default cell({ state: ['h'] }, (x, { h }) => {
+  const [xz, xn] = linear('ih', x, 2);
+  const [hz, hn] = linear('hh', h, 2);
+  const z = sigmoid(xz + hz);
+  const n = tanh(xn + hn);
+  return { h: (1 - z) * n + z * h };
+});
+`;
+
+const runHash = (backend: string) => `#${new URLSearchParams({ cell: CUSTOM_CELL, task: 'adding', hidden: '16', layers: '1', lr: '0.02', batch: '16', steps: '50', seed: '3', backend })}`;
+
+interface RunRecord {
+  losses: [number, number][];
+}
+
+/** Trains from the URL's settings until step 50; returns the step losses the page recorded. */
+async function train50(page: Page, screenshot: string): Promise<number[]> {
+  await page.getByTestId('view-ir').filter({ hasText: 'graph my_cell' }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('train').click();
+  await expect.poll(() => numberAt(page, 'step'), { timeout: 150_000, interval: 500 }).toBe(50);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, screenshot) });
+  const runs = (await page.evaluate(() => (globalThis as unknown as { cellforgePlayground: { runs: RunRecord[] } }).cellforgePlayground.runs.map((r) => r.losses))) as [number, number][][];
+  return runs[0]!.map(([, loss]) => loss);
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
+  let site: Site;
+  beforeAll(async () => {
+    site = await startSite();
+  }, 120_000);
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  describe('with WebGPU (SwiftShader)', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launch(WEBGPU_ARGS);
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('loads with no console error and shows the sample cell\'s IR and WGSL, as `cellforge compile --emit` prints them', async () => {
+      const { page, errors } = await openPage(browser, site.url);
+      await page.getByTestId('view-ir').filter({ hasText: 'graph lstm' }).waitFor({ timeout: 60_000 });
+      const lstm = compileCell('lstm');
+      expect(await page.getByTestId('view-ir').textContent()).toBe(lstm.emit('ir'));
+      expect(await page.getByTestId('view-backward-ir').textContent()).toBe(lstm.emit('backward-ir'));
+      expect(await page.getByTestId('view-wgsl').textContent()).toBe(lstm.emit('wgsl'));
+      await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/compiled/);
+      expect(await page.getByTestId('diagnostics').locator('li').count()).toBe(0);
+      expect(await page.getByTestId('gpu-note').isHidden()).toBe(true);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('underlines a typo at its line within a second, and clears it when fixed', async () => {
+      const { page, errors } = await openPage(browser, site.url);
+      await page.getByTestId('view-ir').filter({ hasText: 'graph lstm' }).waitFor({ timeout: 60_000 });
+      // line 7 is `const i = sigmoid(xi + hi);`: add an undefined name before the `);`
+      await page.getByTestId('editor').locator('.cm-line').nth(6).click();
+      await page.keyboard.press('End');
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.type(' + hq');
+      const t0 = Date.now(); // from the last keystroke
+      const item = page.getByTestId('diagnostics').locator('li[data-source="cellforge"]');
+      await item.first().waitFor({ timeout: 1000 });
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(await item.first().getAttribute('data-line')).toBe('7');
+      expect(await item.first().textContent()).toMatch(/hq/);
+      expect(await page.getByTestId('editor').locator('.cm-lintRange-error').count()).toBeGreaterThan(0);
+      for (let i = 0; i < ' + hq'.length; i++) await page.keyboard.press('Backspace');
+      await expect.poll(() => page.getByTestId('diagnostics').locator('li').count(), { timeout: 1000, interval: 50 }).toBe(0);
+      await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/compiled/);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('trains a cell from the URL 50 steps on `adding` on WebGPU, the loss falls, and `cellforge run` on its weights gives its outputs', async () => {
+      const { page, errors } = await openPage(browser, site.url + runHash('webgpu'));
+      const losses = await train50(page, 'playground-webgpu.png');
+      expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+      expect(await page.getByTestId('gpu-note').isHidden()).toBe(true);
+      expect(mean(losses.slice(-10))).toBeLessThan(0.5 * mean(losses.slice(0, 5)));
+      expect(Number(await page.getByTestId('loss').textContent())).toBeCloseTo(losses[49]!, 3);
+
+      const dir = mkdtempSync(join(tmpdir(), 'cellforge-playground-'));
+      try {
+        const files: Record<string, string> = {};
+        page.on('download', async (d) => {
+          const path = join(dir, d.suggestedFilename());
+          await d.saveAs(path);
+          files[d.suggestedFilename()] = path;
+        });
+        await page.getByTestId('download-weights').click();
+        await page.getByTestId('download-probe').click();
+        await expect.poll(() => Object.keys(files).sort(), { timeout: 30_000 }).toEqual(['my_cell.safetensors', 'probe-input.npy', 'probe-output.npy']);
+        writeFileSync(join(dir, 'my_cell.cell.ts'), CUSTOM_CELL);
+        let stderr = '';
+        const code = await main(['run', join(dir, 'my_cell.cell.ts'), '--weights', files['my_cell.safetensors']!, '--input', files['probe-input.npy']!, '--backend', 'js', '--out', join(dir, 'out')], {
+          out: () => undefined,
+          err: (t) => void (stderr += t),
+        });
+        expect(code, stderr).toBe(0);
+        const cliOutput = readNpy(join(dir, 'out', 'output.npy'));
+        const pageOutput = readNpy(files['probe-output.npy']!);
+        expect(cliOutput.shape).toEqual(pageOutput.shape);
+        const worst = Math.max(...Array.from(cliOutput.data as Float32Array, (v, i) => Math.abs(v - (pageOutput.data as Float32Array)[i]!)));
+        expect(worst).toBeLessThan(1e-5);
+        expect(readFileSync(files['my_cell.safetensors']!).length).toBeGreaterThan(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  });
+
+  describe('without WebGPU', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launch(NO_WEBGPU_ARGS);
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('says so in a sentence and trains the same cell 50 steps on the wasm fallback; the loss falls', async () => {
+      const { page, errors } = await openPage(browser, site.url + runHash('webgpu'));
+      await expect.poll(() => page.getByTestId('gpu-note').textContent(), { timeout: 10_000 }).toMatch(/(no WebGPU|no GPU adapter).*train on WebAssembly/);
+      const losses = await train50(page, 'playground-wasm.png');
+      expect(await page.getByTestId('backend').textContent()).toBe('wasm');
+      expect(mean(losses.slice(-10))).toBeLessThan(0.5 * mean(losses.slice(0, 5)));
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  });
+});

@@ -1,0 +1,106 @@
+"""An exported module under DistributedDataParallel (gloo, 2 processes on the CPU) against one process.
+
+usage: run_ddp.py MODULE.py WEIGHTS.safetensors DATA.safetensors OUT.safetensors LAYERS BIDIRECTIONAL(0|1)
+DATA holds input [T, B, X] (B even), lengths [B], grad_output [T, B, D*H] and grad_<state>_n. Each of STEPS SGD
+steps uses loss = (sum(output * grad_output) + sum_states(sum(final * grad_final))) / B, rank r taking examples
+r::2 (its half of the global batch; DDP averages the two halves' gradients). OUT gets, for every step and
+parameter, the gradient of rank 0 (ddp.<step>.<name>), of rank 1 (ddp1.<step>.<name>) and of one process over
+the whole batch (single.<step>.<name>).
+"""
+import importlib.util
+import json
+import os
+import struct
+import sys
+import tempfile
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+STEPS = 3
+LR = 0.5
+
+
+def load_module(path):
+    spec = importlib.util.spec_from_file_location("exported", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def save_safetensors(path, tensors):
+    header, chunks, offset = {}, [], 0
+    for name in sorted(tensors):
+        data = tensors[name].detach().to(torch.float64).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F64", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    head = json.dumps(header).encode("utf-8")
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)) + head + b"".join(chunks))
+
+
+def train(m, rnn, data, rows, batch):
+    """STEPS SGD steps on examples `rows`; returns each step's gradients by name."""
+    optimizer = torch.optim.SGD(rnn.parameters(), lr=LR)
+    names = [n for n, _ in (rnn.module if hasattr(rnn, "module") else rnn).named_parameters()]
+    grads = []
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        output, h_n = rnn(data["input"][:, rows], None, data["lengths"][rows])
+        finals = (h_n,) if len(m.STATES) == 1 else h_n
+        loss = (output * data["grad_output"][:, rows]).sum()
+        for s, h in zip(m.STATES, finals):
+            loss = loss + (h * data["grad_%s_n" % s][:, rows]).sum()
+        (loss / batch).backward()
+        grads.append({n: p.grad.clone() for n, p in zip(names, rnn.parameters())})
+        optimizer.step()
+    return grads
+
+
+def make_rnn(m, weights, data, layers, bidirectional):
+    sd = m.load_safetensors(weights)
+    hidden = data["grad_output"].shape[2] // (2 if bidirectional else 1)
+    rnn = m.RNN(data["input"].shape[2], hidden, num_layers=layers, bidirectional=bidirectional)
+    rnn.load_state_dict(sd)
+    return rnn
+
+
+def worker(rank, module, weights, data_path, layers, bidirectional, rendezvous, out_dir):
+    dist.init_process_group("gloo", init_method="file://" + rendezvous, rank=rank, world_size=2)
+    torch.manual_seed(0)
+    m = load_module(module)
+    data = m.load_safetensors(data_path)
+    B = data["input"].shape[1]
+    ddp = torch.nn.parallel.DistributedDataParallel(make_rnn(m, weights, data, layers, bidirectional))
+    # Each rank divides its half's sum by its own batch size B/2; DDP averages the two: the whole batch's mean.
+    grads = train(m, ddp, data, torch.arange(rank, B, 2), B / 2)
+    save_safetensors(os.path.join(out_dir, "rank%d.safetensors" % rank),
+                     {"%d.%s" % (i, n): g for i, step in enumerate(grads) for n, g in step.items()})
+    dist.destroy_process_group()
+
+
+def main():
+    module, weights, data_path, out = sys.argv[1:5]
+    layers, bidirectional = int(sys.argv[5]), sys.argv[6] == "1"
+    with tempfile.TemporaryDirectory() as tmp:
+        mp.spawn(worker, args=(module, weights, data_path, layers, bidirectional, os.path.join(tmp, "rendezvous"), tmp),
+                 nprocs=2, join=True)
+        m = load_module(module)
+        ranks = [m.load_safetensors(os.path.join(tmp, "rank%d.safetensors" % r)) for r in range(2)]
+    data = m.load_safetensors(data_path)
+    B = data["input"].shape[1]
+    single = train(m, make_rnn(m, weights, data, layers, bidirectional), data, torch.arange(B), B)
+    result = {}
+    for i, step in enumerate(single):
+        for n, g in step.items():
+            result["single.%d.%s" % (i, n)] = g
+            result["ddp.%d.%s" % (i, n)] = ranks[0]["%d.%s" % (i, n)]
+            result["ddp1.%d.%s" % (i, n)] = ranks[1]["%d.%s" % (i, n)]
+    save_safetensors(out, result)
+
+
+if __name__ == "__main__":
+    main()

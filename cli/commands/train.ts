@@ -45,7 +45,6 @@ export const trainSpec: CommandSpec = {
   usage: 'cellforge train <task | classify | tagging | charlm | sequences> [--data FILE | --x X.npy --y Y.npy] [--cell NAME|PATH] [--backend NAME] [--epochs N] [--lr X] [--seed N] [--out DIR] [--resume] [--compare a,b,c]',
   positionals: ['task'],
   flags: {
-    ...dataFlags,
     cell: { type: 'string', value: 'NAME|PATH', help: "a built-in cell or a .cell.ts file (default: the task's)" },
     compare: { type: 'string', value: 'a,b,c', help: 'train several cells on the same data and seed; one report side by side' },
     backend: { type: 'string', value: 'NAME', help: `${backendNames.join('|')} (default wasm)` },
@@ -70,6 +69,7 @@ export const trainSpec: CommandSpec = {
     'variational-dropout': { type: 'boolean', help: 'one dropout mask for all timesteps' },
     'save-every': { type: 'string', value: 'N', help: 'also checkpoint every N steps (default: every epoch)' },
     'train-limit': { type: 'string', value: 'N', help: 'train on the first N training examples only (quick runs; test set unchanged)' },
+    ...dataFlags,
   },
 };
 
@@ -146,6 +146,7 @@ export async function trainOne(task: Task, overrides: RunOverrides, dir: string,
     session = await TrainingSession.start(task, overrides);
   }
   for (const n of notes) io.err(`cellforge train: note: ${n}\n`);
+  if (task.dataInfo) io.err(`cellforge train: data: ${Object.entries(task.dataInfo()).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   const { options: o, trainer } = session;
   const params = trainer.params.reduce((n, p) => n + p.data.length, 0);
   io.err(

@@ -85,6 +85,8 @@ export interface RunResult {
   readonly atInit: Diagnostics;
   readonly trained: Diagnostics;
   readonly showcase?: string;
+  /** The task's data provenance (split and permutation seeds, sizes), when it states one. */
+  readonly data?: Readonly<Record<string, string | number>>;
 }
 
 const OPTIMIZER_PREFIXES = ['sgd.', 'adam.', 'adamw.'];
@@ -261,6 +263,7 @@ export class TrainingSession {
       atInit: this.atInit,
       trained,
       ...(showcase !== undefined ? { showcase } : {}),
+      ...(this.task.dataInfo ? { data: this.task.dataInfo() } : {}),
     };
   }
 }

@@ -42,6 +42,8 @@ export interface Task {
   readonly defaults: TaskDefaults;
   /** The data; fixed by the task (its own data seed), so every run and every compared cell sees the same sets. */
   data(): TaskData;
+  /** Where the data came from and how it was split (seeds, sizes): printed before training, saved in metrics.json. */
+  dataInfo?(): Readonly<Record<string, string | number>>;
   /** Something to show in the report after training (generated text, example predictions). */
   showcase?(model: SequenceModel, seed: number): Promise<string>;
 }

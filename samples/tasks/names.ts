@@ -72,6 +72,7 @@ export const names: Task = {
   },
   defaults: { cell: 'lstm', hiddenSize: 128, embedDim: 32, epochs: 10, batchSize: 32, optimizer: 'adam', lr: 0.003, clipNorm: 1, schedule: 'cosine' },
   data: () => build().data,
+  dataInfo: () => ({ source: PACKAGES.join(' + '), names: build().names.size, splitSeed: NAMES_SPLIT_SEED, train: build().data.train.length, validation: build().data.valid.length, test: build().data.test.length }),
   async showcase(model: SequenceModel, seed: number): Promise<string> {
     const { vocab, names: known } = build();
     const rng = new Random(seed, 78);

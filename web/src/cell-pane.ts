@@ -75,7 +75,11 @@ export class CellPane {
       tabs.append(tab);
     }
     const note = el('p', { className: 'summary', textContent: 'Generated code specialised to X = H = 16, as `cellforge compile --emit` prints it.' });
-    this.root.append(head, editorBox, this.diagnosticsList, tabs, viewBox, note);
+    const left = el('div', { className: 'pane-source' });
+    const right = el('div', { className: 'pane-views' });
+    left.append(editorBox, this.diagnosticsList);
+    right.append(tabs, viewBox, note);
+    this.root.append(head, left, right);
     parent.append(this.root);
     this.editor = createEditor(editorBox, sampleSources.get(initial) ?? initial, () => this.changed());
     this.select.value = sampleSources.has(initial) ? initial : '';

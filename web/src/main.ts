@@ -54,6 +54,7 @@ function addPane(initialCell: string): void {
   const i = panes.length;
   panes.push(new CellPane(cells, `cell ${'AB'[i]}`, i === 0 ? '' : '-b', initialCell, compiler, checker, saveHash));
   runs.push(new RunClient(`cell ${'AB'[i]}`, { update: scheduleDraw, note }));
+  cells.classList.toggle('two', panes.length === 2);
   drawStats();
 }
 addPane(initial.cell);
@@ -66,6 +67,7 @@ compare.onchange = () => {
   if (!compare.checked && panes.length === 2) {
     runs.pop()!.stop();
     panes.pop()!.root.remove();
+    cells.classList.remove('two');
   }
   saveHash();
   drawStats();

@@ -2,7 +2,7 @@
 
 usage: run_pytorch.py MANIFEST.json
 Each case: {"module", "weights", "inputs", "out", "layers", "bidirectional", "batch_first", "input_size",
-"hidden_size", "dtype", "compile"}. Writes to "out" (a .safetensors of float64) the output, <state>_n, d_input,
+"hidden_size", "dtype", "compile" (a torch.compile backend, or absent)}. Writes to "out" (a .safetensors of float64) the output, <state>_n, d_input,
 d_<state>0 (with initial states), grad.<parameter> for every parameter and, for 1-layer cases, cell_step: the
 exported Cell's first step from the same initial states, which must equal output[0].
 """
@@ -46,7 +46,7 @@ def run(case):
     x = data["input"].to(dtype).requires_grad_()
     initial = [data[s + "0"].to(dtype).requires_grad_() for s in m.STATES if s + "0" in data]
     hx = None if not initial else initial[0] if len(m.STATES) == 1 else tuple(initial)
-    forward = torch.compile(rnn) if case.get("compile") else rnn
+    forward = torch.compile(rnn, backend=case["compile"]) if case.get("compile") else rnn
     output, h_n = forward(x, hx, data.get("lengths"))
     finals = (h_n,) if len(m.STATES) == 1 else h_n
     loss = (output * data["grad_output"].to(dtype)).sum()

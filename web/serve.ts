@@ -5,9 +5,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ISOLATION_HEADERS } from './headers.js';
 
 export const SITE_DIR = fileURLToPath(new URL('../dist-web/', import.meta.url));
-export const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } as const;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -6,7 +6,7 @@
 // "browser" field would: everything else is bundled unchanged.
 import { fileURLToPath } from 'node:url';
 import { createLogger, defineConfig, type Plugin } from 'vite';
-import { ISOLATION_HEADERS } from './serve.js';
+import { ISOLATION_HEADERS } from './headers.js';
 import { rowMnistSubset } from './rowmnist-plugin.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));

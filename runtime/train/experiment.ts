@@ -103,7 +103,7 @@ function curvesChart(task: string, metric: MetricName, cells: readonly string[],
     series.push({ name: cell, color: palette[i % palette.length]!, markers: true, points, band });
   });
   const label = metric === 'accuracy' ? 'validation accuracy (%)' : `validation ${metricLabels[metric]}`;
-  return lineChart({ title: `${task}: validation ${metricLabels[metric]} (mean over seeds, band min–max)`, xLabel: 'epoch', yLabel: label, series, width: 520, height: 320 });
+  return lineChart({ title: `validation ${metricLabels[metric]} (mean over seeds, band min–max)`, xLabel: 'epoch', yLabel: label, series, width: 520, height: 320 });
 }
 
 /** ‖∂L/∂s_t‖ of the trained models, mean over seeds, every state of every cell. */
@@ -123,7 +123,7 @@ function flowChart(task: string, cells: readonly string[], details: ReadonlyMap<
     });
   });
   if (series.length === 0) return undefined;
-  return lineChart({ title: `${task}: gradient reaching step t from a last-step loss (trained, mean over seeds)`, xLabel: 'timestep t', yLabel: 'mean ‖∂L/∂state_t‖', series, logY: true, width: 520, height: 320 });
+  return lineChart({ title: 'gradient from a last-step loss (trained, mean of seeds)', xLabel: 'timestep t', yLabel: 'mean ‖∂L/∂state_t‖', series, logY: true, width: 520, height: 320 });
 }
 
 function saturationTable(task: string, cells: readonly string[], details: ReadonlyMap<ExperimentRun, RunDetails>): string {

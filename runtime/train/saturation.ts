@@ -20,15 +20,31 @@ export interface GateStat {
 
 const SATURATING = new Set(['sigmoid', 'tanh']);
 
-/** A readable name for a node: its label, else `op(name of its first argument)`, else `%id`. */
-function nodeName(graph: Graph, node: Node, depth = 0): string {
+const INFIX: Record<string, string> = { add: '+', sub: '-', mul: '*', div: '/' };
+
+const LEAVES = new Set(['input', 'state', 'param']);
+
+/** An expression for a node from the names in the cell source (`xn + hn`); undefined when it gets too deep. */
+function expression(graph: Graph, node: Node, depth: number, bare: boolean): string | undefined {
   if (node.label) return node.label;
-  const arg = node.args[0];
-  if (depth < 2 && arg !== undefined && (SATURATING.has(node.op) || node.op === 'chunk')) {
-    const inner = nodeName(graph, graph.nodes[arg]!, depth + 1);
-    if (!inner.startsWith('%')) return node.op === 'chunk' ? `${inner}[${String(node.attrs.index)}]` : `${node.op}(${inner})`;
-  }
-  return `%${node.id}`;
+  if (LEAVES.has(node.op)) return String(node.attrs.name);
+  if (node.op === 'const') return String(node.attrs.value);
+  if (depth > 3) return undefined;
+  const infix = INFIX[node.op];
+  const args = node.args.map((a, k) => expression(graph, graph.nodes[a]!, depth + 1, !infix && node.args.length === 1 && k === 0));
+  if (args.some((a) => a === undefined)) return undefined;
+  if (node.op === 'chunk') return `${args[0]}[${String(node.attrs.index)}]`;
+  if (node.op === 'matvec') return `${args[0]}·${args[1]}`;
+  if (infix && args.length === 2) return bare ? `${args[0]} ${infix} ${args[1]}` : `(${args[0]} ${infix} ${args[1]})`;
+  return `${node.op}(${args.join(', ')})`;
+}
+
+/** A readable name for a sigmoid or tanh node: the cell variable holding it, else a short expression, else `op %id`. */
+function nodeName(graph: Graph, node: Node): string {
+  const e = expression(graph, node, 0, true);
+  if (e !== undefined && e.length <= 48) return e;
+  const state = graph.outputs.find((o) => o.id === node.id);
+  return state ? `new ${state.name}` : `${node.op} %${node.id}`;
 }
 
 /** The sigmoid and tanh nodes of a step graph with unique display names. */

@@ -54,6 +54,7 @@ describe('cellforge experiment', () => {
     expect(rows.slice(1).flat().filter((e) => e.includes('★'))).toHaveLength(2);
     // Learning curves (mean line, min-max band), gradient flow and saturation for every cell of every task.
     expect(html.match(/validation (MSE|accuracy) \(mean over seeds, band min–max\)/g)).toHaveLength(2);
+    expect(html).toContain('gradient from a last-step loss (trained, mean of seeds)');
     expect(html).toContain('fill-opacity="0.15"');
     for (const cell of ['rnn_tanh', 'gru', 'my']) {
       expect(html).toContain(`${cell} ‖∂L/∂h_t‖`);

@@ -7,10 +7,7 @@ r::2 (its half of the global batch; DDP averages the two halves' gradients). OUT
 parameter, the gradient of rank 0 (ddp.<step>.<name>), of rank 1 (ddp1.<step>.<name>) and of one process over
 the whole batch (single.<step>.<name>).
 """
-import importlib.util
-import json
 import os
-import struct
 import sys
 import tempfile
 
@@ -18,28 +15,10 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from export_io import load_module, save_safetensors
+
 STEPS = 3
 LR = 0.5
-
-
-def load_module(path):
-    spec = importlib.util.spec_from_file_location("exported", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def save_safetensors(path, tensors):
-    header, chunks, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().to(torch.float64).contiguous().numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    head = json.dumps(header).encode("utf-8")
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head + b"".join(chunks))
 
 
 def train(m, rnn, data, rows, batch):

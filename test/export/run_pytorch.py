@@ -2,38 +2,16 @@
 
 usage: run_pytorch.py MANIFEST.json
 Each case: {"module", "weights", "inputs", "out", "layers", "bidirectional", "batch_first", "input_size",
-"hidden_size", "dtype", "compile" (a torch.compile backend, or absent)}. Writes to "out" (a .safetensors of float64) the output, <state>_n, d_input,
-d_<state>0 (with initial states), grad.<parameter> for every parameter and, for 1-layer cases, cell_step: the
+"hidden_size", "dtype", "compile" (a torch.compile backend, or absent)}. Writes to "out" (a .safetensors of
+float64) the output, <state>_n, d_input, d_<state>0 (with initial states), grad.<parameter> for every parameter and, for 1-layer cases, cell_step: the
 exported Cell's first step from the same initial states, which must equal output[0].
 """
-import importlib.util
 import json
-import struct
 import sys
 
 import torch
 
-
-def load_module(path, cache={}):
-    if path not in cache:
-        spec = importlib.util.spec_from_file_location("exported_%d" % len(cache), path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        cache[path] = module
-    return cache[path]
-
-
-def save_safetensors(path, tensors):
-    header, chunks, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().to(torch.float64).contiguous().cpu().numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    head = json.dumps(header).encode("utf-8")
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head + b"".join(chunks))
+from export_io import load_module, save_safetensors
 
 
 def run(case):

@@ -119,7 +119,11 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
         });
         await page.getByTestId('download-weights').click();
         await page.getByTestId('download-probe').click();
-        await expect.poll(() => Object.keys(files).sort(), { timeout: 30_000 }).toEqual(['my_cell.safetensors', 'probe-input.npy', 'probe-output.npy']);
+        await page.getByTestId('download-pytorch').click();
+        await page.getByTestId('download-onnx').click();
+        await expect.poll(() => Object.keys(files).sort(), { timeout: 30_000 }).toEqual(['my_cell.onnx', 'my_cell.py', 'my_cell.safetensors', 'probe-input.npy', 'probe-output.npy']);
+        expect(readFileSync(files['my_cell.py']!, 'utf8')).toContain('class RNN');
+        expect(readFileSync(files['my_cell.onnx']!).length).toBeGreaterThan(1000);
         writeFileSync(join(dir, 'my_cell.cell.ts'), CUSTOM_CELL);
         let stderr = '';
         const code = await main(['run', join(dir, 'my_cell.cell.ts'), '--weights', files['my_cell.safetensors']!, '--input', files['probe-input.npy']!, '--backend', 'js', '--out', join(dir, 'out')], {
@@ -132,7 +136,6 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
         expect(cliOutput.shape).toEqual(pageOutput.shape);
         const worst = Math.max(...Array.from(cliOutput.data as Float32Array, (v, i) => Math.abs(v - (pageOutput.data as Float32Array)[i]!)));
         expect(worst).toBeLessThan(1e-5);
-        expect(readFileSync(files['my_cell.safetensors']!).length).toBeGreaterThan(0);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -2,7 +2,7 @@
 // training run per cell in its own worker; the state lives in the URL hash.
 import { CellPane } from './cell-pane.js';
 import { drawChart, type Series } from './plot.js';
-import type { TaskName, TrainSettings } from './protocol.js';
+import type { ExportKind, TaskName, TrainSettings } from './protocol.js';
 import { taskNames } from './protocol.js';
 import { RunClient } from './run-client.js';
 import { readHash, writeHash } from './state.js';
@@ -126,16 +126,21 @@ function drawStats(): void {
       ...runs.map((run, i) => {
         const suffix = i === 0 ? '' : '-b';
         const tr = document.createElement('tr');
-        tr.innerHTML = `<td style="color:${colors[i]}">${run.label}</td><td data-testid="backend${suffix}"></td><td class="num" data-testid="step${suffix}"></td><td class="num" data-testid="loss${suffix}"></td><td class="num" data-testid="metric${suffix}"></td><td class="num" data-testid="speed${suffix}"></td><td><button type="button" data-testid="download-weights${suffix}" disabled>.safetensors</button> <button type="button" data-testid="download-probe${suffix}" disabled title="an input and the page's output on it, as .npy, to check with cellforge run">probe</button></td>`;
-        const [weights, probe] = tr.querySelectorAll('button');
-        weights!.onclick = async () => {
-          const files = await run.exportFiles();
-          if (files['weights.safetensors']) download(`${panes[i]!.file.split('/').pop()!.replace('.cell.ts', '')}.safetensors`, files['weights.safetensors']);
-        };
-        probe!.onclick = async () => {
-          const files = await run.exportFiles();
-          for (const name of ['probe-input.npy', 'probe-output.npy']) if (files[name]) download(name, files[name]);
-        };
+        tr.innerHTML = `<td style="color:${colors[i]}">${run.label}</td><td data-testid="backend${suffix}"></td><td class="num" data-testid="step${suffix}"></td><td class="num" data-testid="loss${suffix}"></td><td class="num" data-testid="metric${suffix}"></td><td class="num" data-testid="speed${suffix}"></td><td class="downloads"></td>`;
+        const downloads: [ExportKind, string, string][] = [
+          ['weights', '.safetensors', 'the trained weights, as cellforge run and the exported modules load them'],
+          ['probe', 'probe', "an input and the page's output on it (.npy), to check the weights with cellforge run"],
+          ['pytorch', 'PyTorch', 'the cell as a PyTorch module (.py), as cellforge export --to pytorch writes it'],
+          ['onnx', 'ONNX', 'the trained model as ONNX (.onnx), as cellforge export --to onnx writes it'],
+        ];
+        for (const [kind, text, title] of downloads) {
+          const button = Object.assign(document.createElement('button'), { type: 'button', textContent: text, title, disabled: true });
+          button.dataset.testid = `download-${kind}${suffix}`;
+          button.onclick = async () => {
+            for (const [name, bytes] of Object.entries(await run.exportFiles(kind))) download(name, bytes);
+          };
+          tr.lastElementChild!.append(button, ' ');
+        }
         return tr;
       }),
     );

@@ -2,6 +2,8 @@
 export type ViewKind = 'ir' | 'backward-ir' | 'wgsl' | 'js' | 'wasm';
 export const viewKinds: readonly ViewKind[] = ['ir', 'backward-ir', 'wgsl', 'js', 'wasm'];
 export type BackendChoice = 'webgpu' | 'wasm' | 'js';
+/** What a trained run can be downloaded as: weights, a probe for `cellforge run`, a PyTorch module, an ONNX model. */
+export type ExportKind = 'weights' | 'probe' | 'pytorch' | 'onnx';
 export type TaskName = 'adding' | 'copy' | 'charlm' | 'intent' | 'rowmnist';
 export const taskNames: readonly TaskName[] = ['adding', 'copy', 'charlm', 'intent', 'rowmnist'];
 
@@ -33,7 +35,7 @@ export type Request =
   | { readonly type: 'train'; readonly source: string; readonly file: string; readonly settings: TrainSettings }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
-  | { readonly type: 'export'; readonly id: number };
+  | { readonly type: 'export'; readonly id: number; readonly kind: ExportKind };
 
 export interface StepReport {
   readonly step: number;
@@ -54,4 +56,4 @@ export type Reply =
   | { readonly type: 'finished'; readonly step: number }
   | { readonly type: 'paused'; readonly step: number }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'exported'; readonly id: number; readonly files: Record<string, Uint8Array> };
+  | { readonly type: 'exported'; readonly id: number; readonly files: Record<string, Uint8Array>; readonly error?: string };

@@ -1,6 +1,6 @@
 // The page's side of one training run: a worker of its own (so two cells train side by side, and Reset simply
 // ends it), the stats row of the cell, and the series the charts draw.
-import type { BackendChoice, Reply, TrainSettings } from './protocol.js';
+import type { BackendChoice, ExportKind, Reply, TrainSettings } from './protocol.js';
 import { startWorker } from './workers.js';
 
 export interface RunView {
@@ -26,6 +26,7 @@ export class RunClient {
   error = '';
   private nextExport = 1;
   private readonly exports = new Map<number, (files: Record<string, Uint8Array>) => void>();
+  /** The trained weights, a probe, the PyTorch module or the ONNX model (see the worker's TrainingRun.exportFiles). */
 
   constructor(
     readonly label: string,
@@ -64,14 +65,13 @@ export class RunClient {
     this.validLosses.length = 0;
   }
 
-  /** The trained weights and the probe (see the worker's TrainingRun.exportFiles). */
-  exportFiles(): Promise<Record<string, Uint8Array>> {
+  exportFiles(kind: ExportKind): Promise<Record<string, Uint8Array>> {
     const worker = this.worker;
     if (!worker) return Promise.resolve({});
     const id = this.nextExport++;
     return new Promise((done) => {
       this.exports.set(id, done);
-      worker.postMessage({ type: 'export', id });
+      worker.postMessage({ type: 'export', id, kind });
     });
   }
 
@@ -112,6 +112,7 @@ export class RunClient {
         this.view.note(`${this.label}: ${r.message}`);
         break;
       case 'exported':
+        if (r.error) this.view.note(`${this.label}: cannot export: ${r.error}`);
         this.exports.get(r.id)?.(r.files);
         this.exports.delete(r.id);
         return;

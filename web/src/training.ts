@@ -1,6 +1,9 @@
 // In the worker: one training run of one cell on one task, step by step, reporting progress to the page. Pausing
 // stops between steps; the page resets by ending the worker.
 import { compileSource } from '../../compiler/compile.js';
+import { exportOnnx, exportPytorch } from '../../compiler/export/index.js';
+import packageJson from '../../package.json';
+import type { CompiledCell } from '../../compiler/compiled-cell.js';
 import { wasmSimdAvailable } from '../../compiler/codegen/wasm/assemble.js';
 import { encodeNpy } from '../../runtime/io/npy.js';
 import { encodeSafetensors } from '../../runtime/io/safetensors.js';
@@ -13,7 +16,7 @@ import { Trainer } from '../../runtime/train/trainer.js';
 import { requestDevice } from '../../runtime/webgpu/device.js';
 import { sampleText } from '../../samples/tasks/charlm.js';
 import type { Example } from '../../runtime/train/batch.js';
-import type { BackendChoice, Reply, StepReport, TrainSettings } from './protocol.js';
+import type { BackendChoice, ExportKind, Reply, StepReport, TrainSettings } from './protocol.js';
 import { toDiagnostic } from './compile-view.js';
 import { pageTask } from './tasks.js';
 
@@ -49,6 +52,7 @@ export class TrainingRun {
   private model: SequenceModel | undefined;
   private trainer: Trainer | undefined;
   private task: Task | undefined;
+  private cell: CompiledCell | undefined;
   /** The model's work in order: a step, an evaluation or an export never interleave at their awaits. */
   private queue: Promise<unknown> = Promise.resolve();
   /** The evaluation in the middle of the run, which also measures the gradient flow. */
@@ -81,7 +85,7 @@ export class TrainingRun {
 
   private async run(): Promise<void> {
     const s = this.settings;
-    const cell = compileSource(this.source, this.file);
+    const cell = (this.cell = compileSource(this.source, this.file));
     const task = (this.task = await pageTask(s.task));
     const data = task.data();
     const { backend, note } = await chooseBackend(s.backend);
@@ -175,17 +179,26 @@ export class TrainingRun {
   }
 
   /** The trained RNN's weights (PyTorch names, as `cellforge run` reads them) and a probe: input and the page's output. */
-  exportFiles(): Promise<Record<string, Uint8Array>> {
-    return this.exclusive(() => this.writeFiles());
+  exportFiles(kind: ExportKind): Promise<Record<string, Uint8Array>> {
+    return this.exclusive(() => this.writeFiles(kind));
   }
 
-  private async writeFiles(): Promise<Record<string, Uint8Array>> {
+  private async writeFiles(kind: ExportKind): Promise<Record<string, Uint8Array>> {
     const model = this.model;
-    if (!model) return {};
-    const weights = encodeSafetensors(
-      Object.fromEntries(model.rnn.parameters().map((p) => [p.name, { dtype: 'float32' as const, shape: [...p.shape], data: Float32Array.from(p.data) }])),
-      { format: 'pt', producer: 'cellforge playground', cell: this.file },
-    );
+    const cell = this.cell;
+    if (!model || !cell) return {};
+    const name = cell.name;
+    const version = packageJson.version;
+    const tensors = Object.fromEntries(model.rnn.parameters().map((p) => [p.name, { shape: [...p.shape], data: Float32Array.from(p.data) }]));
+    if (kind === 'pytorch') return { [`${name}.py`]: new TextEncoder().encode(exportPytorch(cell, { version })) };
+    if (kind === 'onnx') return { [`${name}.onnx`]: exportOnnx(cell, tensors, { version, numLayers: this.settings.layers, source: `${name}.safetensors` }) };
+    if (kind === 'weights') {
+      const weights = encodeSafetensors(
+        Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, { dtype: 'float32' as const, ...t }])),
+        { format: 'pt', producer: 'cellforge playground', cell: this.file },
+      );
+      return { [`${name}.safetensors`]: weights };
+    }
     const X = model.inputSize;
     const rng = new Random(this.settings.seed, 99);
     const x = Float32Array.from({ length: PROBE_STEPS * PROBE_BATCH * X }, () => rng.next() * 2 - 1);
@@ -197,7 +210,6 @@ export class TrainingRun {
     model.rnn.train(wasTraining);
     const output = Float32Array.from(toFloat64(r.output));
     return {
-      'weights.safetensors': weights,
       'probe-input.npy': encodeNpy({ dtype: 'float32', shape: [PROBE_STEPS, PROBE_BATCH, X], data: x }),
       'probe-output.npy': encodeNpy({ dtype: 'float32', shape: [...r.output.shape], data: output }),
     };

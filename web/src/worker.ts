@@ -1,7 +1,7 @@
 // The page's worker: compiles cells for the editor and trains them, off the page's thread. The page starts one for
 // compiling and one per trained cell (the same script, so the browser fetches it once).
 import type { Reply, Request } from './protocol.js';
-import { compileForView } from './compile-view.js';
+import { compileForView, toDiagnostic } from './compile-view.js';
 import { TrainingRun } from './training.js';
 import { typecheck } from './typecheck.js';
 
@@ -31,8 +31,12 @@ self.onmessage = async (event: MessageEvent<Request>) => {
       run?.resume();
       return;
     case 'export': {
-      const files = run ? await run.exportFiles() : {};
-      post({ type: 'exported', id: req.id, files }, Object.values(files).map((f) => f.buffer));
+      try {
+        const files = run ? await run.exportFiles(req.kind) : {};
+        post({ type: 'exported', id: req.id, files }, Object.values(files).map((f) => f.buffer));
+      } catch (err) {
+        post({ type: 'exported', id: req.id, files: {}, error: toDiagnostic(err).message });
+      }
       return;
     }
   }

@@ -146,7 +146,6 @@ export async function trainOne(task: Task, overrides: RunOverrides, dir: string,
     session = await TrainingSession.start(task, overrides);
   }
   for (const n of notes) io.err(`cellforge train: note: ${n}\n`);
-  if (task.dataInfo) io.err(`cellforge train: data: ${Object.entries(task.dataInfo()).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   const { options: o, trainer } = session;
   const params = trainer.params.reduce((n, p) => n + p.data.length, 0);
   io.err(
@@ -193,6 +192,7 @@ export function taskOf(name: string, p: Parsed, io: CliIO, command: string): Tas
   const task = tasks[name];
   if (!task) throw new CellforgeError(`cellforge ${command}: unknown task '${name}'`, undefined, `tasks: ${Object.keys(tasks).join(', ')}; your data: ${dataKinds.join(', ')}`);
   if (hasDataFlags(flags) || flags.test !== undefined) throw new CellforgeError(`cellforge ${command}: task '${name}' has its own data; --data, --test, --x and --y go with ${dataKinds.join(', ')}`);
+  if (task.dataInfo) io.err(`cellforge ${command}: ${task.name} data: ${Object.entries(task.dataInfo()).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   return task;
 }
 

@@ -47,6 +47,8 @@ export function charlmTask(o: CharlmOptions): { task: Task; lines: string[] } {
   checkParts(parts, o.data, 'windows');
   const onlyTest = new Set(testText.filter((c) => !text.includes(c))).size;
   const task = userTask({
+    source: { data: o.data, ...(o.test ? { test: o.test } : {}) },
+    splitSeed: o.splitSeed,
     name: 'charlm',
     summary: `your data: character language model on ${o.data}; per-character perplexity; chance: ${vocab.length} (uniform over the vocabulary)`,
     readout: 'steps',

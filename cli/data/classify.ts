@@ -69,6 +69,8 @@ export function classifyTask(o: ClassifyOptions): { task: Task; lines: string[] 
   const all = [...rows, ...(o.test ? parts.test : [])];
   const majority = Math.max(...labels.map((l) => parts.test.filter((r) => r.label === l).length)) / parts.test.length;
   const task = userTask({
+    source: { data: o.data, ...(o.test ? { test: o.test } : {}) },
+    splitSeed: o.splitSeed,
     name: 'classify',
     summary: `your data: ${o.data}, ${labels.length} classes from the last output (${o.tokens}); chance: ${(100 * majority).toFixed(1)}% (the most common test label)`,
     readout: 'last',

@@ -78,6 +78,8 @@ export function sequencesTask(o: SequencesOptions): { task: Task; lines: string[
   const testLabels = classify ? parts.test.flatMap(labelsOf) : [];
   const majority = classify ? Math.max(...[...new Set(testLabels)].map((c) => testLabels.filter((v) => v === c).length)) / testLabels.length : 0;
   const task = userTask({
+    source: { x: o.x, y: o.y, ...(o.lengths ? { lengths: o.lengths } : {}) },
+    splitSeed: o.splitSeed,
     name: 'sequences',
     summary: `your data: ${o.x} -> ${o.y}, ${kind}; chance: ${classify ? `${(100 * majority).toFixed(1)}% (the most common test class)` : 'the MSE of predicting the mean, the variance of y'}`,
     readout: perStep ? 'steps' : 'last',

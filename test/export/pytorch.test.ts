@@ -39,6 +39,12 @@ describeWith('torch', torchPython.missing, 'export to PyTorch: every sample cell
         const out = join(dir, `${name}-${k}`, 'torch.safetensors');
         runs.set(`${name} ${cfg.name}`, { c, out });
         manifest.push({ module, ...files, out, layers: cfg.L, bidirectional: cfg.bidirectional, batch_first: cfg.batchFirst ?? false, input_size: cfg.X, hidden_size: cfg.H, dtype: 'float32' });
+        if (k === 1) {
+          // The same case in float64: the generated code computes exactly the reference's math.
+          const out64 = join(dir, `${name}-${k}`, 'torch64.safetensors');
+          runs.set(`${name} float64`, { c, out: out64 });
+          manifest.push({ ...(manifest.at(-1) as object), out: out64, dtype: 'float64' });
+        }
       }
     }
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
@@ -47,6 +53,18 @@ describeWith('torch', torchPython.missing, 'export to PyTorch: every sample cell
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('in float64 every sample cell (2 layers, bidirectional, lengths, initial states) matches within 1e-10', () => {
+    const worst: Record<string, Record<string, number>> = {};
+    for (const name of cells) {
+      const { c, out } = runs.get(`${name} float64`)!;
+      if (existsSync(`${out}.error`)) throw new Error(`python: ${readFileSync(`${out}.error`, 'utf8')}`);
+      const got = Object.fromEntries([...readSafetensors(out).tensors].map(([k, v]) => [k, v.data as Float64Array]));
+      const bad = disagreements(got, c.reference, 1e-10);
+      if (Object.keys(bad).length) worst[name] = bad;
+    }
+    expect(worst).toEqual({});
   });
 
   for (const name of cells) {

@@ -1,6 +1,6 @@
 """An exported module under DistributedDataParallel (gloo, 2 processes on the CPU) against one process.
 
-usage: run_ddp.py MODULE.py WEIGHTS.safetensors DATA.safetensors OUT.safetensors LAYERS BIDIRECTIONAL(0|1)
+usage: run_ddp.py MODULE.py CHECKPOINT.safetensors DATA.safetensors OUT.safetensors LAYERS BIDIRECTIONAL(0|1)
 DATA holds input [T, B, X] (B even), lengths [B], grad_output [T, B, D*H] and grad_<state>_n. Each of STEPS SGD
 steps uses loss = (sum(output * grad_output) + sum_states(sum(final * grad_final))) / B, rank r taking examples
 r::2 (its half of the global batch; DDP averages the two halves' gradients). OUT gets, for every step and
@@ -40,7 +40,7 @@ def train(m, rnn, data, rows, batch):
 
 
 def make_rnn(m, weights, data, layers, bidirectional):
-    sd = m.load_safetensors(weights)
+    sd = {k: v for k, v in m.load_safetensors(weights).items() if "." not in k}  # a checkpoint: drop adam.*, head.*
     hidden = data["grad_output"].shape[2] // (2 if bidirectional else 1)
     rnn = m.RNN(data["input"].shape[2], hidden, num_layers=layers, bidirectional=bidirectional)
     rnn.load_state_dict(sd)

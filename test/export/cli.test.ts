@@ -10,6 +10,7 @@ import { builtinCell, compileCell, RNN } from '../../index.js';
 import { checkExportable } from '../../compiler/export/step.js';
 import { encodeSafetensors } from '../../runtime/io/safetensors.js';
 import type { NpyArray } from '../../runtime/io/npy.js';
+import { saveCheckpoint } from '../../runtime/train/checkpoint.js';
 
 let dir: string;
 beforeEach(() => {
@@ -66,6 +67,19 @@ describe('cellforge export', () => {
     expect(r2.code, r2.err).toBe(0);
     expect(r2.err).toBe(`cellforge export: lstm -> ${onnx} (ONNX model, ONNX LSTM)\n`);
     expect(readFileSync(onnx).length).toBeGreaterThan(4 * (2 * 16 * 4 + 16 * 8));
+  });
+
+  it('--to onnx takes a cellforge checkpoint (float64; optimiser state and task layers are left out)', async () => {
+    const rnn = new RNN(builtinCell('mgu'), { inputSize: 3, hiddenSize: 4, backend: 'reference' });
+    const tensors = new Map(Object.entries(rnn.stateDict(Float64Array)).map(([k, t]) => [k, { shape: t.shape, data: t.data as Float64Array }]));
+    for (const [k, t] of [...tensors]) tensors.set(`adam.v.${k}`, t);
+    tensors.set('head.bias', { shape: [5], data: new Float64Array(5) });
+    const ckpt = join(dir, 'checkpoint.safetensors');
+    saveCheckpoint(ckpt, tensors, { task: 'test' });
+    const out = join(dir, 'mgu.onnx');
+    const r = await cli('export', 'mgu', '--to', 'onnx', '--weights', ckpt, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe(`cellforge export: mgu -> ${out} (ONNX model, Scan over the step)\n`);
   });
 
   it('--help documents both formats', async () => {

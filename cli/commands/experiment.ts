@@ -10,6 +10,7 @@ import { resolveOptions, type RunResult } from '../../runtime/train/session.js';
 import { formatMetric, metricLabels, type Task } from '../../runtime/train/task.js';
 import { helpText, intFlag, parseCommand, stringFlag, type CommandSpec } from '../args.js';
 import { dataKinds } from '../data/index.js';
+import { stoppable } from '../interrupt.js';
 import type { CliIO } from '../io.js';
 import { dataFlagsOf, ensureDir, overridesOf, taskOf, trainOne, trainSpec } from './train.js';
 
@@ -113,14 +114,7 @@ export async function experimentCommand(argv: readonly string[], io: CliIO): Pro
     writeFileAtomic(join(out, 'report.html'), renderExperimentReport({ command, tasks, cells: cellNames, seeds, runs: results }));
   };
 
-  let stopping = false;
-  const onSigint = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    io.err('\ncellforge experiment: stopping after this step (Ctrl-C again to quit without saving)\n');
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return stoppable('experiment', io, async (stopping) => {
     const todo = plan.filter((q) => !existsSync(join(out, q.dir, 'metrics.json')));
     const totalSteps = todo.reduce((n, q) => n + q.steps, 0);
     let doneSteps = 0;
@@ -137,7 +131,7 @@ export async function experimentCommand(argv: readonly string[], io: CliIO): Pro
       const dir = join(out, q.dir);
       const resume = existsSync(join(dir, 'checkpoint.safetensors'));
       const started = performance.now();
-      const r = await trainOne(q.task, { ...overrides, cell: q.cellSpec, seed: q.seed }, dir, resume, undefined, io, () => stopping);
+      const r = await trainOne(q.task, { ...overrides, cell: q.cellSpec, seed: q.seed }, dir, resume, undefined, io, stopping);
       if (!r) {
         write();
         io.err(`cellforge experiment: stopped; run the same command again to continue\n`);
@@ -156,7 +150,5 @@ export async function experimentCommand(argv: readonly string[], io: CliIO): Pro
     }
     io.err(`cellforge experiment: results: ${resolve(out, 'results.json')}\ncellforge experiment: report: ${resolve(out, 'report.html')}\n`);
     return 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }

@@ -15,6 +15,7 @@ import { tasks } from '../../samples/tasks/index.js';
 import { dataKinds, hasDataFlags, userDataTask, type DataFlags, type DataKind } from '../data/index.js';
 import { DEFAULT_TEST_FRACTION } from '../data/split.js';
 import { helpText, intFlag, parseCommand, stringFlag, type CommandSpec, type Parsed } from '../args.js';
+import { stoppable } from '../interrupt.js';
 import { processIO, type CliIO } from '../io.js';
 
 /** Flags that name the user's own data files (shared with `experiment`). */
@@ -225,19 +226,11 @@ export async function trainCommand(argv: readonly string[], io: CliIO): Promise<
   const saveEvery = intFlag(p, trainSpec, 'save-every');
   const resume = p.flags.resume === true;
 
-  // Ctrl-C: finish the current step, save a checkpoint, stop. A second Ctrl-C exits at once.
-  let stopping = false;
-  const onSigint = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    io.err('\ncellforge train: stopping after this step (Ctrl-C again to quit without saving)\n');
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return stoppable('train', io, async (stopping) => {
     const runs: RunResult[] = [];
     for (const c of compare ?? [cell]) {
       const dir = compare ? join(out, c!.replace(/[^A-Za-z0-9_.-]+/g, '_')) : out;
-      const r = await trainOne(task, { ...overrides, ...(c ? { cell: c } : {}) }, dir, resume, saveEvery, io, () => stopping);
+      const r = await trainOne(task, { ...overrides, ...(c ? { cell: c } : {}) }, dir, resume, saveEvery, io, stopping);
       if (!r) return 130;
       runs.push(r);
       if (compare) writeFileAtomic(join(dir, 'report.html'), renderReport({ task, runs: [r], command: `cellforge train ${argv.join(' ')}` }));
@@ -251,7 +244,5 @@ export async function trainCommand(argv: readonly string[], io: CliIO): Promise<
     }
     io.err(`cellforge train: report: ${resolve(out, 'report.html')}\n`);
     return 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }

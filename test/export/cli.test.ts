@@ -71,7 +71,7 @@ describe('cellforge export', () => {
 
   it('--to onnx takes a cellforge checkpoint (float64; optimiser state and task layers are left out)', async () => {
     const rnn = new RNN(builtinCell('mgu'), { inputSize: 3, hiddenSize: 4, backend: 'reference' });
-    const tensors = new Map(Object.entries(rnn.stateDict(Float64Array)).map(([k, t]) => [k, { shape: t.shape, data: t.data as Float64Array }]));
+    const tensors = new Map(Object.entries(rnn.stateDict()).map(([k, t]) => [k, { shape: t.shape, data: Float64Array.from(t.data) }]));
     for (const [k, t] of [...tensors]) tensors.set(`adam.v.${k}`, t);
     tensors.set('head.bias', { shape: [5], data: new Float64Array(5) });
     const ckpt = join(dir, 'checkpoint.safetensors');

@@ -96,8 +96,11 @@ export function pyFloat(v: number): string {
 const onnxOp = (opType: string): OnnxEmitter => (b, a) => b.node(opType, a);
 const torchFn = (fn: string): PytorchEmitter => ([x]) => `${fn}(${x})`;
 const pyInfix = (op: string): PytorchEmitter => ([x, y]) => `(${x} ${op} ${y})`;
-/** A float operand of torch.minimum/maximum may be a Python float: as_tensor makes it a 0-d tensor, which broadcasts. */
-const torchPair = (fn: string): PytorchEmitter => ([x, y]) => `${fn}(torch.as_tensor(${x}), torch.as_tensor(${y}))`;
+/**
+ * min and max as a choice, which takes a Python float on either side (torch.minimum wants two tensors) and, like the
+ * VJP rules here, gives the whole gradient to y at a tie (torch.minimum would split it).
+ */
+const torchChoice = (cmp: '<' | '>'): PytorchEmitter => ([x, y]) => `torch.where(${x} ${cmp} ${y}, ${x}, ${y})`;
 
 function elementwise(arity: number, doc: string, rest: Omit<OpDef, 'kind' | 'arity' | 'doc' | 'shape'>): OpDef {
   const shape = (args: readonly Shape[]): Shape | string =>
@@ -215,7 +218,7 @@ export const ops: Readonly<Record<string, OpDef>> = {
     wgsl: (x, y) => `min(${x}, ${y})`,
     wasm: wasmOp('f32x4.min'),
     c: (x, y) => `cf_min(${x}, ${y})`,
-    pytorch: torchPair('torch.minimum'),
+    pytorch: torchChoice('<'),
     onnx: onnxOp('Min'),
   }),
   max: elementwise(2, 'larger of x and y', {
@@ -228,7 +231,7 @@ export const ops: Readonly<Record<string, OpDef>> = {
     wgsl: (x, y) => `max(${x}, ${y})`,
     wasm: wasmOp('f32x4.max'),
     c: (x, y) => `cf_max(${x}, ${y})`,
-    pytorch: torchPair('torch.maximum'),
+    pytorch: torchChoice('>'),
     onnx: onnxOp('Max'),
   }),
   step: elementwise(1, '1 where x > 0, else 0 (derivative of relu)', {

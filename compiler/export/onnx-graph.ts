@@ -4,6 +4,7 @@ import { invariant } from '../../ir/errors.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { opDef, type OnnxBuilder } from '../../ir/ops.js';
 import { sizeOf, type Dims } from '../../ir/shape.js';
+import { foldedConstants } from './step.js';
 import { AttributeType, DataType, type AttributeMessage, type GraphMessage, type NodeMessage, type TensorMessage } from './onnx-proto.js';
 
 export type AttrValue = number | readonly number[] | string | readonly string[] | GraphMessage;
@@ -130,8 +131,14 @@ export function emitStepNodes(graph: OnnxGraph, step: Graph, nodes: readonly Nod
     size: (id) => sizeOf(step.nodes[id]!.shape, dims),
     leaf,
   };
+  const folded = foldedConstants(step);
   for (const n of nodes) {
     if (values.has(n.id)) continue;
+    const known = folded.get(n.id);
+    if (known !== undefined) {
+      values.set(n.id, graph.model.floats([known], []));
+      continue;
+    }
     for (const a of n.args) invariant(values.has(a), `operand %${a} of %${n.id} not computed`);
     values.set(n.id, opDef(n.op).onnx!(builder, n.args.map((a) => values.get(a)!), n));
   }

@@ -5,7 +5,7 @@ import { opDef } from '../../ir/ops.js';
 import { printGraph } from '../../ir/print.js';
 import type { CompiledCell } from '../compiled-cell.js';
 import { safeLabel } from '../codegen/shared/names.js';
-import { checkExportable, nativeStep, splitStep } from './step.js';
+import { checkExportable, foldedConstants, nativeStep, splitStep } from './step.js';
 import { pythonLibrary, pythonNativeRNN, pythonRNN } from './pytorch-template.js';
 
 export interface PytorchExportOptions {
@@ -71,14 +71,15 @@ const constNode = (value: number): Node => ({ id: -1, op: 'const', args: [], att
 function stepFunctions(cell: CompiledCell): string {
   const split = splitStep(cell.graph);
   const graph = cell.graph;
+  const folded = foldedConstants(graph);
   // Constants are written in place; the input is `x` in _project and, where the loop reads it, a carried value.
   const name = (id: number, inStep: boolean): string => {
     const n = graph.nodes[id]!;
-    return n.op === 'const' ? opDef('const').pytorch!([], n) : n.op === 'input' && !inStep ? 'x' : `v${id}`;
+    return folded.has(id) ? opDef('const').pytorch!([], constNode(folded.get(id)!)) : n.op === 'input' && !inStep ? 'x' : `v${id}`;
   };
   const body = (nodes: readonly Node[], inStep: boolean) =>
     nodes
-      .filter((n) => n.op !== 'const' && n.op !== 'input')
+      .filter((n) => !folded.has(n.id) && n.op !== 'input')
       .map((n) => {
         const label = safeLabel(n.label);
         return `    v${n.id} = ${opDef(n.op).pytorch!(n.args.map((a) => name(a, inStep)), n)}${label ? `  # ${label}` : ''}`;

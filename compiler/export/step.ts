@@ -48,6 +48,22 @@ export function splitStep(graph: Graph): StepSplit {
 }
 
 /**
+ * Values known when exporting: constants, and elementwise ops of them (`abs(3 + 0.15)`), folded in float64 with the
+ * op table's scalar rules as the reference computes them; the exporters write them as literals.
+ */
+export function foldedConstants(graph: Graph): Map<number, number> {
+  const known = new Map<number, number>();
+  for (const n of graph.nodes) {
+    if (n.op === 'const') known.set(n.id, n.attrs.value as number);
+    else if (n.args.length > 0 && n.args.every((a) => known.has(a))) {
+      const def = ops[n.op];
+      if (def?.kind === 'elementwise' && def.scalar) known.set(n.id, def.scalar(...n.args.map((a) => known.get(a)!)));
+    }
+  }
+  return known;
+}
+
+/**
  * A cell the target cannot express: one line naming the op, where the cell wrote it, and why. Every op of the
  * op table has both export columns today; this guards a future op added without them, and names that the
  * target gives a meaning of its own.

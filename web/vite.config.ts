@@ -63,7 +63,7 @@ function quietLogger() {
   const logger = createLogger('warn');
   const warn = logger.warn.bind(logger);
   logger.warn = (msg, options) => {
-    if (/externalized for browser compatibility|PLUGIN_TIMINGS|INEFFECTIVE_DYNAMIC_IMPORT/.test(msg)) return;
+    if (!process.env.CELLFORGE_WEB_VERBOSE && /externalized for browser compatibility|PLUGIN_TIMINGS|INEFFECTIVE_DYNAMIC_IMPORT/.test(msg)) return;
     warn(msg, options);
   };
   return logger;

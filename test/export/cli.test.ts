@@ -1,7 +1,7 @@
 // `cellforge export` through the CLI, in-process: the files it writes, and bad input (unknown --to, an unwritable
 // --out, weights that do not fit the cell, a cell the exporter cannot express): one clear line naming the problem,
 // exit 1, no stack trace, and --out untouched (a file already there keeps its bytes; no temporary file is left).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ async function expectFailure(args: string[], phrase: string, out: string): Promi
   expect(lines[0]).toContain(phrase);
   expect(lines.slice(1).every((l) => l.startsWith('hint: ')), r.err).toBe(true);
   expect(r.err).not.toMatch(/\n\s+at /);
-  if (existsSync(out)) expect(readFileSync(out, 'utf8')).toBe(SENTINEL);
+  if (existsSync(out) && statSync(out).isFile()) expect(readFileSync(out, 'utf8')).toBe(SENTINEL);
   expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   return lines[0]!;
 }
@@ -97,7 +97,7 @@ describe('cellforge export: bad input', () => {
     await expectFailure(['export', 'lstm', '--to', 'tensorflow', '--out', out], "cellforge export: unknown --to 'tensorflow'", out);
   });
 
-  it('an unwritable --out: a missing directory, a path under a file', async () => {
+  it('an unwritable --out: a missing directory, a path under a file, a directory', async () => {
     const missing = join(dir, 'no-such-dir', 'x.py');
     expect(await expectFailure(['export', 'mgu', '--to', 'pytorch', '--out', missing], 'cannot write: directory does not exist', missing)).toBe(`cellforge: ${missing}: cannot write: directory does not exist`);
     const file = join(dir, 'plain-file');
@@ -106,6 +106,7 @@ describe('cellforge export: bad input', () => {
     const w = weightsFile('gru.safetensors', 'gru');
     await expectFailure(['export', 'gru', '--to', 'onnx', '--weights', w, '--out', under], `cellforge: ${under}: cannot write: a parent of this path is not a directory`, under);
     expect(readFileSync(file, 'utf8')).toBe(SENTINEL);
+    await expectFailure(['export', 'mgu', '--to', 'pytorch', '--out', dir], `cellforge: ${dir}: cannot write: is a directory`, dir);
   });
 
   it("weights that do not fit the cell: another cell's, too few layers, flags that contradict them", async () => {

@@ -32,6 +32,7 @@ export function exportPytorch(cell: CompiledCell, options: PytorchExportOptions)
     ...cell.params.map((p) => `    (${py(p.name)}, (${p.shape.map((d) => `(${d.mult}, ${py(d.sym)}),`).join(' ')}), ${p.init.kind === 'constant' ? opDef('const').pytorch!([], constNode(p.init.value)) : 'None'}),`),
     ')',
     '',
+    '',
     stepFunctions(cell),
     pythonLibrary,
     torchClass ? pythonNativeRNN(torchClass, native === 'rnn_relu' ? 'relu' : native === 'rnn_tanh' ? 'tanh' : undefined) : pythonRNN,

@@ -32,10 +32,18 @@ export function splitStep(graph: Graph): StepSplit {
   }
   const isHoisted = (id: number) => readsInput.has(id) && !readsState.has(id);
   const invariant = (id: number) => !readsInput.has(id) && !readsState.has(id);
-  // Each part computes the parameters, constants and parameter-only values it reads itself.
+  // Each part computes the parameters, constants and parameter-only values it reads itself (the loop reads
+  // hoisted values as they are, so the search stops at them).
   const withInvariants = (ids: number[]) => {
     const all = new Set(ids);
-    for (const id of liveNodes(graph, ids)) if (invariant(id)) all.add(id);
+    const stack = [...ids];
+    while (stack.length > 0) {
+      for (const a of graph.nodes[stack.pop()!]!.args) {
+        if (all.has(a) || !invariant(a)) continue;
+        all.add(a);
+        stack.push(a);
+      }
+    }
     return live.filter((n) => all.has(n.id));
   };
   const hoisted = withInvariants(live.filter((n) => isHoisted(n.id) && n.op !== 'input').map((n) => n.id));

@@ -131,10 +131,9 @@ export async function experimentCommand(argv: readonly string[], io: CliIO): Pro
       const dir = join(out, q.dir);
       const resume = existsSync(join(dir, 'checkpoint.safetensors'));
       const started = performance.now();
-      const r = await trainOne(q.task, { ...overrides, cell: q.cellSpec, seed: q.seed }, dir, resume, undefined, io, stopping);
+      const r = await trainOne(q.task, { ...overrides, cell: q.cellSpec, seed: q.seed }, dir, resume, undefined, io, stopping, 'the experiment continues from it when run again with the same --out');
       if (!r) {
         write();
-        io.err(`cellforge experiment: stopped; run the same command again to continue\n`);
         return 130;
       }
       doneSteps += q.steps;

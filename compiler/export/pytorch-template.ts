@@ -73,6 +73,27 @@ def load_safetensors(path):
     return out
 
 
+def _layout(state_dict):
+    """input_size, hidden_size, num_layers, bidirectional of the RNN whose weights are state_dict's."""
+    sizes = {}
+    for name, dims, _ in PARAMS:
+        shape = state_dict[name + "_l0"].shape
+        for (m, sym), n in zip(dims, shape):
+            if sym != "1":
+                sizes[sym] = n // m
+    layers = 1 + max(int(k.split("_l")[-1].split("_")[0]) for k in state_dict if "_l" in k)
+    return sizes["X"], sizes["H"], layers, any(k.endswith("_reverse") for k in state_dict)
+
+
+def _from_state_dict(cls, state_dict, **options):
+    # A checkpoint also holds optimiser state (adam.m.*) and task layers (head.*): the RNN's keys have no dot.
+    own = {k: v for k, v in state_dict.items() if "." not in k}
+    input_size, hidden_size, num_layers, bidirectional = _layout(own)
+    rnn = cls(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, **options)
+    rnn.load_state_dict(own)
+    return rnn
+
+
 def _suffixes(bidirectional):
     return ("", "_reverse") if bidirectional else ("",)
 
@@ -133,6 +154,12 @@ class RNN(torch.nn.Module):
                 _make_params(self, "_l%d%s" % (layer, suffix), X, hidden_size)
         self.reset_parameters()
 
+    @classmethod
+    def from_state_dict(cls, state_dict, **options):
+        """The RNN that cellforge weights or a checkpoint (load_safetensors) describe, with them loaded; options:
+        batch_first, dropout."""
+        return _from_state_dict(cls, state_dict, **options)
+
     def reset_parameters(self):
         for layer in range(self.num_layers):
             for suffix in _suffixes(self.bidirectional):
@@ -188,6 +215,12 @@ class RNN(torch.nn.${torchClass}):
     def __init__(self, input_size, hidden_size, num_layers=1, bidirectional=False, batch_first=False, dropout=0.0):
         super().__init__(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
                          batch_first=batch_first, dropout=dropout${extra})
+
+    @classmethod
+    def from_state_dict(cls, state_dict, **options):
+        """The RNN that cellforge weights or a checkpoint (load_safetensors) describe, with them loaded; options:
+        batch_first, dropout."""
+        return _from_state_dict(cls, state_dict, **options)
 
     def forward(self, input, hx=None, lengths=None):
         if lengths is None:

@@ -39,11 +39,10 @@ def train(m, rnn, data, rows, batch):
     return grads
 
 
-def make_rnn(m, weights, data, layers, bidirectional):
-    sd = {k: v for k, v in m.load_safetensors(weights).items() if "." not in k}  # a checkpoint: drop adam.*, head.*
-    hidden = data["grad_output"].shape[2] // (2 if bidirectional else 1)
-    rnn = m.RNN(data["input"].shape[2], hidden, num_layers=layers, bidirectional=bidirectional)
-    rnn.load_state_dict(sd)
+def from_checkpoint(m, path, layers, bidirectional):
+    """RNN.from_state_dict on a cellforge checkpoint: sizes from the weights, adam.* and head.* left out."""
+    rnn = m.RNN.from_state_dict(m.load_safetensors(path))
+    assert (rnn.num_layers, rnn.bidirectional) == (layers, bidirectional), (rnn.num_layers, rnn.bidirectional)
     return rnn
 
 
@@ -53,7 +52,7 @@ def worker(rank, module, weights, data_path, layers, bidirectional, rendezvous, 
     m = load_module(module)
     data = m.load_safetensors(data_path)
     B = data["input"].shape[1]
-    ddp = torch.nn.parallel.DistributedDataParallel(make_rnn(m, weights, data, layers, bidirectional))
+    ddp = torch.nn.parallel.DistributedDataParallel(from_checkpoint(m, weights, layers, bidirectional))
     # Each rank divides its half's sum by its own batch size B/2; DDP averages the two: the whole batch's mean.
     grads = train(m, ddp, data, torch.arange(rank, B, 2), B / 2)
     save_safetensors(os.path.join(out_dir, "rank%d.safetensors" % rank),
@@ -71,7 +70,7 @@ def main():
         ranks = [m.load_safetensors(os.path.join(tmp, "rank%d.safetensors" % r)) for r in range(2)]
     data = m.load_safetensors(data_path)
     B = data["input"].shape[1]
-    single = train(m, make_rnn(m, weights, data, layers, bidirectional), data, torch.arange(B), B)
+    single = train(m, from_checkpoint(m, weights, layers, bidirectional), data, torch.arange(B), B)
     result = {}
     for i, step in enumerate(single):
         for n, g in step.items():

@@ -17,9 +17,12 @@ from export_io import load_module, save_safetensors
 def run(case):
     m = load_module(case["module"])
     dtype = torch.float64 if case["dtype"] == "float64" else torch.float32
-    rnn = m.RNN(case["input_size"], case["hidden_size"], num_layers=case["layers"], bidirectional=case["bidirectional"],
-                batch_first=case["batch_first"]).to(dtype)
-    rnn.load_state_dict(m.load_safetensors(case["weights"]))
+    # from_state_dict reads the sizes from the weights; they must be the case's.
+    rnn = m.RNN.from_state_dict(m.load_safetensors(case["weights"]), batch_first=case["batch_first"]).to(dtype)
+    layout = (rnn.input_size, rnn.hidden_size, rnn.num_layers, rnn.bidirectional)
+    want = (case["input_size"], case["hidden_size"], case["layers"], case["bidirectional"])
+    if layout != want:
+        raise ValueError("RNN.from_state_dict: %s, expected %s" % (layout, want))
     data = m.load_safetensors(case["inputs"])
     x = data["input"].to(dtype).requires_grad_()
     initial = [data[s + "0"].to(dtype).requires_grad_() for s in m.STATES if s + "0" in data]

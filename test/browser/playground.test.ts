@@ -33,10 +33,20 @@ interface RunRecord {
   losses: [number, number][];
 }
 
-/** Trains from the URL's settings until step 50; returns the step losses the page recorded. */
-async function train50(page: Page, screenshot: string): Promise<number[]> {
+/** Trains from the URL's settings until step 50 (pausing on the way if asked); returns the page's step losses. */
+async function train50(page: Page, screenshot: string, pause = false): Promise<number[]> {
   await page.getByTestId('view-ir').filter({ hasText: 'graph my_cell' }).waitFor({ timeout: 60_000 });
   await page.getByTestId('train').click();
+  if (pause) {
+    await expect.poll(() => numberAt(page, 'step'), { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(3);
+    await page.getByTestId('pause').click();
+    await page.waitForTimeout(500);
+    const paused = await numberAt(page, 'step');
+    await page.waitForTimeout(1000);
+    expect(await numberAt(page, 'step')).toBe(paused);
+    expect(paused).toBeLessThan(50);
+    await page.getByTestId('pause').click(); // now "Resume"
+  }
   await expect.poll(() => numberAt(page, 'step'), { timeout: 150_000, interval: 500 }).toBe(50);
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, screenshot), fullPage: true });
@@ -76,7 +86,7 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
       expect(await page.getByTestId('gpu-note').isHidden()).toBe(true);
       expect(errors).toEqual([]);
       await page.close();
-    });
+    }, 90_000);
 
     it('underlines a typo at its line within a second, and clears it when fixed', async () => {
       const { page, errors } = await openPage(browser, site.url);
@@ -99,7 +109,7 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
       await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/compiled/);
       expect(errors).toEqual([]);
       await page.close();
-    });
+    }, 90_000);
 
     it('trains a cell from the URL 50 steps on `adding` on WebGPU, the loss falls, and `cellforge run` on its weights gives its outputs', async () => {
       const { page, errors } = await openPage(browser, site.url + runHash('webgpu'));
@@ -141,7 +151,7 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
       }
       expect(errors).toEqual([]);
       await page.close();
-    });
+    }, 240_000);
   });
 
   describe('without WebGPU', () => {
@@ -153,14 +163,17 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
       await browser?.close();
     });
 
-    it('says so in a sentence and trains the same cell 50 steps on the wasm fallback; the loss falls', async () => {
+    it('says so in a sentence and trains the same cell 50 steps on the wasm fallback, pausing and resuming on the way; the loss falls; Reset clears the run', async () => {
       const { page, errors } = await openPage(browser, site.url + runHash('webgpu'));
       await expect.poll(() => page.getByTestId('gpu-note').textContent(), { timeout: 10_000 }).toMatch(/(no WebGPU|no GPU adapter).*train on WebAssembly/);
-      const losses = await train50(page, 'playground-wasm.png');
+      const losses = await train50(page, 'playground-wasm.png', true);
       expect(await page.getByTestId('backend').textContent()).toBe('wasm');
       expect(mean(losses.slice(-10))).toBeLessThan(0.5 * mean(losses.slice(0, 5)));
+      await page.getByTestId('reset').click();
+      await expect.poll(() => page.getByTestId('step').textContent()).toBe('0');
+      expect(await page.getByTestId('loss').textContent()).toBe('');
       expect(errors).toEqual([]);
       await page.close();
-    });
+    }, 180_000);
   });
 });

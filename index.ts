@@ -7,3 +7,4 @@ export { CellforgeError } from './ir/errors.js';
 export type { MergeMode } from './runtime/merge.js';
 export type { BackendName } from './runtime/backends.js';
 export { printGraph } from './ir/print.js';
+export { exportOnnx, exportPytorch, type OnnxExportOptions, type PytorchExportOptions } from './compiler/export/index.js';

@@ -57,7 +57,7 @@ export function exportOnnx(cell: CompiledCell, weights: Readonly<Record<string, 
   const native = nativeStep(cell);
   if (!native) for (const [name, t] of Object.entries(weights)) if (!name.includes('.')) model.weight(name, Float32Array.from(t.data), t.shape);
 
-  const inputs: ValueInfoMessage[] = [valueInfo('input', DataType.FLOAT, ['T', 'B', X]), ...cell.states.map((s) => valueInfo(`${s}0`, DataType.FLOAT, [L * D, 'B', H]))];
+  const inputs: ValueInfoMessage[] = [valueInfo('input', DataType.FLOAT, ['T', 'B', X ?? 'X']), ...cell.states.map((s) => valueInfo(`${s}0`, DataType.FLOAT, [L * D, 'B', H]))];
   let lengths: Layer['lengths'];
   if (options.lengths) {
     inputs.push(valueInfo('lengths', DataType.INT64, ['B']));
@@ -67,7 +67,7 @@ export function exportOnnx(cell: CompiledCell, weights: Readonly<Record<string, 
   const finals: string[][] = cell.states.map(() => []);
   for (let layer = 0; layer < L; layer++) {
     const initial = cell.states.map((s) => main.one('Slice', [`${s}0`, model.ints([layer * D]), model.ints([(layer + 1) * D]), model.ints([0])]));
-    const cx: Layer = { model, main, cell, layer, dims: { X: layer === 0 ? X : D * H, H }, D, input, initial, ...(lengths ? { lengths } : {}) };
+    const cx: Layer = { model, main, cell, layer, dims: { X: layer === 0 ? (X ?? 0) : D * H, H }, D, input, initial, ...(lengths ? { lengths } : {}) };
     const r = native ? nativeLayer(cx, native, weights) : scanLayer(cx, splitStep(cell.graph));
     r.finals.forEach((f, k) => finals[k]!.push(f));
     input = r.output;
@@ -87,7 +87,7 @@ export function exportOnnx(cell: CompiledCell, weights: Readonly<Record<string, 
     ir_version: ONNX_IR_VERSION,
     producer_name: 'cellforge',
     producer_version: options.version,
-    doc_string: `cell ${cell.name} (${cell.file})${cell.doc ? `: ${cell.doc}` : ''}; ${L} layer(s), ${D === 2 ? 'bidirectional' : 'one direction'}, input size ${X}, hidden size ${H}`,
+    doc_string: `cell ${cell.name} (${cell.file})${cell.doc ? `: ${cell.doc}` : ''}; ${L} layer(s), ${D === 2 ? 'bidirectional' : 'one direction'}, input size ${X ?? 'any'}, hidden size ${H}`,
     graph,
     opset_import: [{ domain: '', version: ONNX_OPSET }],
     metadata_props: [
@@ -175,7 +175,8 @@ function scanDirection(cx: Layer, split: StepSplit, reverse: boolean): { output:
     initializer: [],
     input: [
       ...stateIn.map((n) => valueInfo(n, DataType.FLOAT, [B, dims.H])),
-      ...carriedNodes.map((n, i) => valueInfo(carriedIn[i]!, DataType.FLOAT, [B, n.shape.length ? sizeOf(n.shape, dims) : 1])),
+      // The input of a cell that never reads it (only the step count matters) may have an unknown size.
+      ...carriedNodes.map((n, i) => valueInfo(carriedIn[i]!, DataType.FLOAT, [B, n.op === 'input' && !dims.X ? 'X' : n.shape.length ? sizeOf(n.shape, dims) : 1])),
       ...(maskIn ? [valueInfo(maskIn, DataType.BOOL, [B, 1])] : []),
     ],
     output: [...nextOut.map((n) => valueInfo(n, DataType.FLOAT, [B, dims.H])), valueInfo(yOut, DataType.FLOAT, [B, dims.H])],

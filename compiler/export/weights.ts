@@ -12,7 +12,8 @@ export interface WeightTensor {
 export interface WeightLayout {
   readonly numLayers: number;
   readonly bidirectional: boolean;
-  readonly inputSize: number;
+  /** Undefined for a cell that never reads its input (no weight has an X dimension). */
+  readonly inputSize: number | undefined;
   readonly hiddenSize: number;
 }
 
@@ -48,16 +49,17 @@ export function fitWeights(cell: CompiledCell, weights: Readonly<Record<string, 
   }
   const H = sizes.H?.size;
   const X = sizes.X?.size;
-  if (H === undefined || X === undefined) throw fail(`cannot tell the ${H === undefined ? 'hidden' : 'input'} size from the weights of cell ${cell.name}`);
+  if (H === undefined) throw fail(`cannot tell the hidden size from the weights of cell ${cell.name}`);
   const D = bidirectional ? 2 : 1;
   const expected = new Map<string, number[]>();
   for (let layer = 0; layer < numLayers; layer++) {
-    const dims: Dims = { X: layer === 0 ? X : D * H, H };
+    // Without an X dimension in any weight, layer 0's input size does not appear in a shape.
+    const dims: Dims = { X: layer === 0 ? (X ?? 0) : D * H, H };
     for (const suffix of bidirectional ? ['', '_reverse'] : ['']) {
       for (const decl of cell.params) expected.set(`${decl.name}_l${layer}${suffix}`, decl.shape.map((d) => sizeOf([d], dims)));
     }
   }
-  const layout = `${numLayers} layer${numLayers > 1 ? 's' : ''}${bidirectional ? ', bidirectional' : ''}, input size ${X}, hidden size ${H}`;
+  const layout = `${numLayers} layer${numLayers > 1 ? 's' : ''}${bidirectional ? ', bidirectional' : ''}${X === undefined ? '' : `, input size ${X}`}, hidden size ${H}`;
   const missing = [...expected.keys()].filter((n) => !Object.hasOwn(weights, n));
   if (missing.length) throw fail(`missing weight${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} for cell ${cell.name} (${layout})`);
   const extra = names.filter((n) => !expected.has(n));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinCell, builtinNames } from '../../index.js';
+import { builtinCell, builtinNames, compileCell } from '../../index.js';
 import { exportOnnx } from '../../compiler/export/onnx.js';
 import { nativeStep } from '../../compiler/export/step.js';
 import { describeWith } from '../helpers/component.js';
@@ -63,6 +63,15 @@ describe('export to ONNX: onnxruntime against the reference backend', () => {
       });
     }
   }
+
+  it('a cell that never reads its input (a Scan over the input for the step count; any input size)', async () => {
+    const source = ["import { cell, linear, tanh } from 'cellforge/dsl';", '', "export default cell({ state: ['h'] }, (x, { h }) => {", "  return { h: tanh(linear('hh', h)) };", '});', ''].join('\n');
+    const cfg = configs[2]!;
+    const c = await makeCase(compileCell(source), cfg, 9);
+    const got = await runModel({ c, bytes: exportOnnx(c.cell, c.weights, { version: 'test', lengths: true }) });
+    const want = Object.fromEntries(Object.entries(c.reference).filter(([k]) => k === 'output' || k.endsWith('_n')));
+    expect(disagreements(got, want, TOLERANCE)).toEqual({});
+  });
 
   it("built-in LSTM, GRU (both reset placements) and RNN steps lower to ONNX's own operators; other cells to Scan", () => {
     const lowering = (name: string) => {

@@ -1,5 +1,6 @@
 // Completions of the cell language, read from its declarations (dsl/index.d.ts) at build time, so the editor
 // offers exactly what the compiler accepts, with each function's signature and doc comment.
+/// <reference types="vite/client" />
 import type { Completion, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import dslDeclarations from '../../dsl/index.d.ts?raw';
 

@@ -1,5 +1,6 @@
 // In the worker: the TypeScript checker's view of the cell against cellforge's DSL declarations (dsl/index.d.ts),
 // as an editor with the package installed would show it. Lazy: the first check builds the program (~1 s).
+/// <reference types="vite/client" />
 import { Project, ts } from 'ts-morph';
 import dslDeclarations from '../../dsl/index.d.ts?raw';
 import type { Diagnostic } from './protocol.js';

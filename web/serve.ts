@@ -40,7 +40,9 @@ export function serveSite(dir: string, port: number, host = '127.0.0.1'): Promis
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', ...ISOLATION_HEADERS });
+    // Built assets have content hashes in their names: the workers (one script) are fetched once, not once each.
+    const cache = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': cache, ...ISOLATION_HEADERS });
     createReadStream(file).pipe(res);
   });
   return new Promise((done, fail) => {

@@ -10,7 +10,7 @@ import { main } from '../../cli/main.js';
 import { compileCell } from '../../compiler/compile.js';
 import { readNpy } from '../../runtime/io/npy.js';
 import { describeWith } from '../helpers/component.js';
-import { chromiumMissing, launch, NO_WEBGPU_ARGS, numberAt, openPage, startSite, WEBGPU_ARGS, type Site } from './page.js';
+import { chromiumMissing, launch, NO_WEBGPU_ARGS, numberAt, openPage, startSite, WEBGPU_ARGS, type OpenPage, type Site } from './page.js';
 
 const SHOTS = join(process.cwd(), 'ci-output');
 
@@ -56,6 +56,18 @@ async function train50(page: Page, screenshot: string, pause = false): Promise<n
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** A browser for the tests of the enclosing describe: launched before them, closed after. */
+function browserFor(args: readonly string[]): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch(args);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
+}
+
 describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
   let site: Site;
   beforeAll(async () => {
@@ -66,31 +78,29 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
   });
 
   describe('with WebGPU (SwiftShader)', () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      browser = await launch(WEBGPU_ARGS);
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
+    const browser = browserFor(WEBGPU_ARGS);
+
+    // The first two tests share one page: the editor test starts where the load test leaves it.
+    let opened: OpenPage;
 
     it('loads with no console error and shows the sample cell\'s IR and WGSL, as `cellforge compile --emit` prints them', async () => {
-      const { page, errors } = await openPage(browser, site.url);
+      opened = await openPage(browser(), site.url);
+      const { page, errors } = opened;
       await page.getByTestId('view-ir').filter({ hasText: 'graph lstm' }).waitFor({ timeout: 60_000 });
       const lstm = compileCell('lstm');
       expect(await page.getByTestId('view-ir').textContent()).toBe(lstm.emit('ir'));
       expect(await page.getByTestId('view-backward-ir').textContent()).toBe(lstm.emit('backward-ir'));
       expect(await page.getByTestId('view-wgsl').textContent()).toBe(lstm.emit('wgsl'));
-      await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/compiled/);
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 30_000 }).toMatch(/compiled .*; types check/);
       expect(await page.getByTestId('diagnostics').locator('li').count()).toBe(0);
       expect(await page.getByTestId('gpu-note').isHidden()).toBe(true);
       expect(errors).toEqual([]);
-      await page.close();
     }, 90_000);
 
     it('underlines a typo at its line within a second, and clears it when fixed', async () => {
-      const { page, errors } = await openPage(browser, site.url);
-      await page.getByTestId('view-ir').filter({ hasText: 'graph lstm' }).waitFor({ timeout: 60_000 });
+      const { page, errors } = opened;
+      // Both workers are ready (the type checker has built its program): the timing below is the editor's.
+      expect(await page.getByTestId('status').textContent()).toMatch(/types check/);
       // line 7 is `const i = sigmoid(xi + hi);`: add an undefined name before the `);`
       await page.getByTestId('editor').locator('.cm-line').nth(6).click();
       await page.keyboard.press('End');
@@ -106,13 +116,13 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
       expect(await page.getByTestId('editor').locator('.cm-lintRange-error').count()).toBeGreaterThan(0);
       for (let i = 0; i < ' + hq'.length; i++) await page.keyboard.press('Backspace');
       await expect.poll(() => page.getByTestId('diagnostics').locator('li').count(), { timeout: 1000, interval: 50 }).toBe(0);
-      await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/compiled/);
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 10_000 }).toMatch(/compiled .*; types check/);
       expect(errors).toEqual([]);
       await page.close();
     }, 90_000);
 
     it('trains a cell from the URL 50 steps on `adding` on WebGPU, the loss falls, and `cellforge run` on its weights gives its outputs', async () => {
-      const { page, errors } = await openPage(browser, site.url + runHash('webgpu'));
+      const { page, errors } = await openPage(browser(), site.url + runHash('webgpu'));
       const losses = await train50(page, 'playground-webgpu.png');
       expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
       expect(await page.getByTestId('gpu-note').isHidden()).toBe(true);
@@ -155,16 +165,10 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
   });
 
   describe('without WebGPU', () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      browser = await launch(NO_WEBGPU_ARGS);
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
+    const browser = browserFor(NO_WEBGPU_ARGS);
 
     it('says so in a sentence and trains the same cell 50 steps on the wasm fallback, pausing and resuming on the way; the loss falls; Reset clears the run', async () => {
-      const { page, errors } = await openPage(browser, site.url + runHash('webgpu'));
+      const { page, errors } = await openPage(browser(), site.url + runHash('webgpu'));
       await expect.poll(() => page.getByTestId('gpu-note').textContent(), { timeout: 10_000 }).toMatch(/(no WebGPU|no GPU adapter).*train on WebAssembly/);
       const losses = await train50(page, 'playground-wasm.png', true);
       expect(await page.getByTestId('backend').textContent()).toBe('wasm');

@@ -130,6 +130,7 @@ export class CellPane {
     const t = await this.checker.request<'typechecked'>({ type: 'typecheck', source });
     if (generation !== this.generation) return;
     this.show(t.diagnostics);
+    this.status.textContent += t.diagnostics.length === 0 ? '; types check' : `; ${t.diagnostics.length} type error${t.diagnostics.length > 1 ? 's' : ''}`;
   }
 
   private show(diagnostics: readonly Diagnostic[]): void {

@@ -1,8 +1,9 @@
 // Benchmark cases (cell × size × mode), their FLOP counts, the shared random workload, and the contender interface.
 import { Random } from '../runtime/random.js';
 
-export type CellKind = 'lstm' | 'gru';
-export type SizeName = 'S1' | 'S2' | 'S3';
+/** mgu: the minimal gated unit (samples/cells/mgu.cell.ts), a cell no framework has built in. */
+export type CellKind = 'lstm' | 'gru' | 'mgu';
+export type SizeName = 'S1' | 'RM' | 'PM' | 'S2' | 'S3';
 export type Mode = 'fwd' | 'fwd+bwd';
 export const modes: readonly Mode[] = ['fwd', 'fwd+bwd'];
 
@@ -15,6 +16,10 @@ export interface Dims {
 
 export const sizes: Readonly<Record<SizeName, Dims>> = {
   S1: { B: 1, X: 32, H: 32, T: 512 },
+  /** Row MNIST: 28 rows of 28 pixels. */
+  RM: { B: 64, X: 28, H: 128, T: 28 },
+  /** Pixel MNIST: 784 steps of one pixel. */
+  PM: { B: 64, X: 1, H: 128, T: 784 },
   S2: { B: 32, X: 128, H: 256, T: 64 },
   S3: { B: 64, X: 512, H: 512, T: 32 },
 };
@@ -26,16 +31,16 @@ export interface Case extends Dims {
   readonly size: SizeName;
 }
 
-/** Stacked gates per cell: LSTM i,f,g,o; GRU r,z,n. */
-export const gates = (cell: CellKind): number => (cell === 'lstm' ? 4 : 3);
+/** Stacked gates per cell: LSTM i,f,g,o; GRU r,z,n; MGU f,n. */
+export const gates = (cell: CellKind): number => (cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 2);
 
-/** --quick shrinks T (S1 512 -> 32, S2 64 -> 4, S3 32 -> 2) so that one round of everything takes seconds. */
+/** --quick shrinks T (S1 512 -> 32, RM 28 -> 2, PM 784 -> 49, S2 64 -> 4, S3 32 -> 2) so that one round of everything takes seconds. */
 export const quickSteps = (T: number): number => Math.max(2, Math.floor(T / 16));
 
 export function allCases(quick: boolean): Case[] {
   const out: Case[] = [];
-  for (const cell of ['lstm', 'gru'] as const) {
-    for (const size of ['S1', 'S2', 'S3'] as const) {
+  for (const cell of ['lstm', 'gru', 'mgu'] as const) {
+    for (const size of ['S1', 'RM', 'PM', 'S2', 'S3'] as const) {
       const d = sizes[size];
       out.push({ id: `${cell}-${size}`, cell, size, ...d, T: quick ? quickSteps(d.T) : d.T });
     }
@@ -45,7 +50,8 @@ export function allCases(quick: boolean): Case[] {
 
 export const FLOP_NOTE =
   'FLOPs count only the matrix products: forward = T·2·B·G·H·(X+H) (G = 4 for LSTM, 3 for GRU; input and recurrent ' +
-  'projections, biases and gate math not counted); forward+backward = 3 × forward.';
+  'projections, biases and gate math not counted; MGU: T·2·B·2H·(X+H), its two half-size recurrent products); ' +
+  'forward+backward = 3 × forward.';
 
 export function flops(c: Case, mode: Mode): number {
   const fwd = c.T * 2 * c.B * gates(c.cell) * c.H * (c.X + c.H);
@@ -106,6 +112,8 @@ export interface Runner {
   before?(): Promise<void> | void;
   /** One timed run: forward (and backward), results downloaded to the host. */
   run(): Promise<void>;
+  /** A contender that times itself (a child process: the pipe's round trip not counted): mean ms of `reps` runs. */
+  runTimed?(reps: number): Promise<number>;
   /** The forward output [T, B, H] of the last run, for the agreement check (forward mode). */
   output?(): ArrayLike<number> | undefined;
   dispose?(): Promise<void> | void;

@@ -51,6 +51,27 @@ export async function gemmGflops(opts: { size: number; threads: number; fma: boo
   }
 }
 
+/** The native backend's GEMM (generated C, runtime/native/gemm.ts) at size³ on `threads` threads: GFLOP/s. */
+export async function nativeGemmGflops(size: number, threads: number, repeats = 9): Promise<number> {
+  const { nativeGemm } = await import('../runtime/native/gemm.js');
+  const g = await nativeGemm();
+  const S = size;
+  const NR = 2 * g.vectorWidth;
+  const A = random(S * S, 1);
+  const Bp = new Float32Array(Math.ceil(S / NR) * NR * S);
+  g.pack(Bp, random(S * S, 2), S, S, S, 1);
+  const C = new Float32Array(S * S);
+  const run = () => g.gemm(S, S, S, A, S, 1, Bp, C, S, 0, threads);
+  for (let i = 0; i < WARMUP; i++) run();
+  const ms: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    run();
+    ms.push(performance.now() - t);
+  }
+  return (2 * S ** 3) / median(ms) / 1e6;
+}
+
 /** onnxruntime-node's MatMul (a one-node model, B an initializer) at size³: GFLOP/s, median after warm-up. */
 export async function ortMatMulGflops(size: number, threads: number, repeats = 9): Promise<number> {
   const ort = await import('onnxruntime-node');
@@ -88,6 +109,12 @@ async function main(): Promise<void> {
   else console.log('wasm relaxed_madd: not available in this engine');
   line('wasm 1 thread, mul+add', await gemmGflops({ size, threads: 1, fma: false }));
   line(`wasm ${all} threads, ${fma ? 'relaxed_madd' : 'mul+add'}`, await gemmGflops({ size, threads: all, fma }));
+  try {
+    line('native 1 thread', await nativeGemmGflops(size, 1));
+    line(`native ${all} threads`, await nativeGemmGflops(size, all));
+  } catch (e) {
+    console.log(`native: n/a (${(e as Error).message})`);
+  }
   try {
     line('onnxruntime-node MatMul, 1 thread', await ortMatMulGflops(size, 1));
     line(`onnxruntime-node MatMul, ${all} threads`, await ortMatMulGflops(size, all));

@@ -9,15 +9,16 @@ import { allCases, FLOP_NOTE, flops, makeWorkload, message, modes, Skip, type Ca
 import { brainContender } from './contenders/brain.js';
 import { cellforgeContender, compileTimes, type CellforgeBackend, type CompileTime } from './contenders/cellforge.js';
 import { ortContender, releaseOrtModels } from './contenders/ort.js';
-import { gemmGflops, ortMatMulGflops } from './gemm.js';
+import { gemmGflops, nativeGemmGflops, ortMatMulGflops } from './gemm.js';
 import { relaxedSimd } from '../compiler/codegen/wasm/assemble.js';
 import { defaultThreads } from '../runtime/wasm/pool.js';
 import { tfjsContender } from './contenders/tfjs.js';
+import { stopTorch, torchContender } from './contenders/torch.js';
 import { interleaved, median, relativeIqr, repsFor, roundsFor, time } from './stats.js';
 import { formatReport, machineInfo, type CellResult, type ContenderInfo, type Report, type RowResult } from './table.js';
 
 const usage = `usage: npm run bench -- [--quick] [--cases lstm-S1,gru-S3,...] [--modes fwd,fwd+bwd] [--rounds N]
-                     [--backends js,wasm,webgpu,reference] [--contenders cf-js,ort-1t,...] [--row-budget SECONDS]
+                     [--backends js,wasm,webgpu,native,reference] [--contenders cf-js,ort-1t,...] [--row-budget SECONDS]
                      [--out FILE]`;
 
 /** A run slower than this is not repeated (the cell shows n/a with the time of the one run), or not run at all when
@@ -52,7 +53,7 @@ function fail(text: string): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, modes: [...modes], rounds: 7, backends: ['js', 'wasm', 'webgpu', 'reference'], rowBudgetS: 35 };
+  const o: Options = { quick: false, modes: [...modes], rounds: 7, backends: ['js', 'wasm', 'webgpu', 'native', 'reference'], rowBudgetS: 35 };
   let roundsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -78,7 +79,7 @@ function parseArgs(argv: string[]): Options {
       }
       case '--backends':
         o.backends = list().map((b) =>
-          ['js', 'wasm', 'webgpu', 'reference'].includes(b) ? (b as CellforgeBackend) : fail(`unknown cellforge backend '${b}' (js, wasm, webgpu, reference)`),
+          ['js', 'wasm', 'webgpu', 'native', 'reference'].includes(b) ? (b as CellforgeBackend) : fail(`unknown cellforge backend '${b}' (js, wasm, webgpu, native, reference)`),
         );
         break;
       case '--row-budget': {
@@ -180,6 +181,8 @@ async function main(): Promise<void> {
     ...opts.backends.flatMap((b) => (b === 'wasm' ? [cellforgeContender('wasm', 1), cellforgeContender('wasm')] : [cellforgeContender(b)])),
     ortContender(1),
     ortContender(2),
+    torchContender('builtin'),
+    torchContender('custom'),
     tfjsContender('wasm'),
     tfjsContender('cpu'),
     tfjsContender('webgpu'),
@@ -209,8 +212,8 @@ async function main(): Promise<void> {
   }
 
   let gemm: Report['gemm'];
-  if (opts.backends.includes('wasm') && (!opts.contenders || opts.contenders.some((n) => n.startsWith('cf-wasm')))) {
-    log('GEMM 512³: cellforge wasm against onnxruntime MatMul...');
+  if ((opts.backends.includes('wasm') || opts.backends.includes('native')) && (!opts.contenders || opts.contenders.some((n) => n.startsWith('cf-wasm') || n.startsWith('cf-native')))) {
+    log('GEMM 512³: cellforge wasm and native against onnxruntime MatMul...');
     gemm = await gemmRow(512, opts.quick ? 1 : 3);
   }
 
@@ -361,7 +364,10 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0), // native add-ons (onnxruntime, webgpu) may hold the event loop open
+  () => {
+    stopTorch();
+    process.exit(0);
+  }, // native add-ons (onnxruntime, webgpu) may hold the event loop open
   (e: unknown) => {
     console.error(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exit(1);
@@ -376,6 +382,8 @@ async function gemmRow(size: number, rounds: number): Promise<NonNullable<Report
     { name: `cf-wasm gemm, 1 thread${fma ? ', relaxed-SIMD FMA' : ''}`, run: () => gemmGflops({ size, threads: 1, fma }) },
     ...(fma ? [{ name: 'cf-wasm gemm, 1 thread, mul+add', run: () => gemmGflops({ size, threads: 1, fma: false }) }] : []),
     { name: `cf-wasm gemm, ${all} threads`, run: () => gemmGflops({ size, threads: all, fma }) },
+    { name: 'cf-native gemm, 1 thread', run: () => nativeGemmGflops(size, 1) },
+    { name: `cf-native gemm, ${all} threads`, run: () => nativeGemmGflops(size, all) },
     { name: 'onnxruntime MatMul, 1 thread', run: () => ortMatMulGflops(size, 1) },
     { name: `onnxruntime MatMul, ${all} threads`, run: () => ortMatMulGflops(size, all) },
   ];

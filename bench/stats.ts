@@ -24,6 +24,8 @@ export interface Timed {
   /** Untimed preparation before each run. */
   before?(): Promise<void> | void;
   run(): Promise<void>;
+  /** Mean ms of `reps` runs as the contender measured them (instead of timing run() here). */
+  runTimed?(reps: number): Promise<number>;
 }
 
 /** Wall-clock milliseconds of one call. */
@@ -65,7 +67,7 @@ export async function interleaved(
       if (!live.has(r.name) || round >= (r.cap ?? rounds)) continue;
       try {
         await r.before?.();
-        samples.get(r.name)!.push(await timeReps(() => r.run(), r.reps ?? 1));
+        samples.get(r.name)!.push(r.runTimed ? await r.runTimed(r.reps ?? 1) : await timeReps(() => r.run(), r.reps ?? 1));
       } catch (e) {
         live.delete(r.name);
         onError(r.name, e);

@@ -31,11 +31,17 @@ function usage(): string {
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     "<cell> is a built-in name (lstm, gru, ...) or a path to a .cell.ts file. 'cellforge <command> --help' for its options.",
+    '--verbose (any command): report slow one-off steps, such as compiling the native backend\'s C, with their times.',
     '',
   ].join('\n');
 }
 
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  // --verbose, anywhere: timings of slow one-off work on stderr (the native backend's C compile per cell and size).
+  if (argv.includes('--verbose')) {
+    process.env.CELLFORGE_VERBOSE = '1';
+    argv = argv.filter((a) => a !== '--verbose');
+  }
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());

@@ -2,7 +2,7 @@
 // float64 (js64Backend) and float32 disagreements on ill-conditioned problems told apart from wrong formulas.
 import { compileCell, type BackendName, type CompiledCell } from '../index.js';
 import { jsKernels } from '../compiler/codegen/js/kernels.js';
-import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../runtime/backend.js';
+import type { DirectionGrads, DirectionResult, DirectionRun, Floats, SequenceBackend } from '../runtime/backend.js';
 import { gemmNT } from '../runtime/js/gemm.js';
 import { Random } from '../runtime/random.js';
 import { above, differential, relativeError, results, type DiffConfig, type Results } from '../test/helpers/differential.js';
@@ -138,6 +138,7 @@ const softplus = (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
   const params = (run: DirectionRun) => cell.params.map((p) => Float64Array.from(run.params.get(p.name)!));
   return {
     name: 'js64',
+    float64: true, // the scheduler hands it float64 activations
     forwardDirection(run: DirectionRun): DirectionResult {
       const { steps: T, batch: B, dims } = run;
       const P = params(run);
@@ -147,7 +148,7 @@ const softplus = (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
       const tape = kernels(run).forward(P, gemm, transpose64)(T, B, run.lengths, run.reverse, x, states, out, run.training);
       return { output: out, final: states, tape: { tape, x, P } };
     },
-    backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): DirectionGrads {
+    backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Floats, gradFinal: readonly Floats[]): DirectionGrads {
       const { steps: T, batch: B, dims } = run;
       const { tape, x, P } = result.tape as { tape: unknown; x: Float64Array; P: Float64Array[] };
       const carried = gradFinal.map((g) => Float64Array.from(g));

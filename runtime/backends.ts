@@ -14,8 +14,11 @@ export interface BackendOptions {
 export type BackendName = 'reference' | 'js' | 'wasm' | 'webgpu' | 'native' | 'auto';
 export const backendNames: readonly BackendName[] = ['reference', 'js', 'wasm', 'webgpu', 'native', 'auto'];
 
-/** A backend whose construction waits for something (the GPU device); the first run awaits it. */
-function deferredBackend(pending: string, make: () => Promise<SequenceBackend>): SequenceBackend {
+/**
+ * A backend whose construction waits for something (the GPU device, a C compiler); the first run awaits it.
+ * `eager`: prewarm() starts the construction (and the backend's own prewarm) at once.
+ */
+function deferredBackend(pending: string, make: () => Promise<SequenceBackend>, eager = false): SequenceBackend {
   let ready: Promise<SequenceBackend> | undefined;
   let resolved: SequenceBackend | undefined;
   const get = async () => (resolved ??= await (ready ??= make()));
@@ -29,6 +32,9 @@ function deferredBackend(pending: string, make: () => Promise<SequenceBackend>):
     forwardDirection: async (run: DirectionRun): Promise<DirectionResult> => (await get()).forwardDirection(run),
     backwardDirection: async (run: DirectionRun, result: DirectionResult, g: Float64Array, gf: readonly Float64Array[]): Promise<DirectionGrads> =>
       (await get()).backwardDirection(run, result, g, gf),
+    prewarm: (dims) => {
+      if (eager) get().then((b) => b.prewarm?.(dims), () => undefined);
+    },
     beginSequence: () => resolved?.beginSequence?.(),
     dispose: () => resolved?.dispose?.(),
   };
@@ -93,7 +99,7 @@ export function createBackend(name: BackendName, cell: CompiledCell, options: Ba
     case 'wasm':
       return deferredBackend('wasm', () => wasm(cell, options));
     case 'native':
-      return deferredBackend('native', () => native(cell, options));
+      return deferredBackend('native', () => native(cell, options), true);
     default:
       throw new CellforgeError(`unknown backend '${String(name)}'`, undefined, `backends: ${backendNames.join(', ')}`);
   }

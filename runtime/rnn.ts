@@ -8,7 +8,7 @@ import { mergeModes, mergedSize, type MergeMode } from './merge.js';
 import { ParamStore, setOwn } from './param-store.js';
 import type { LayerDirection } from './params.js';
 import { layerDims, sequenceBackward, sequenceForward, type SequenceConfig, type SequenceOutput } from './sequence.js';
-import { swap01, toFloat64, type Tensor } from './tensor.js';
+import { swap01, type Tensor } from './tensor.js';
 import { checkLengths, expectShape, positiveInteger } from './validate.js';
 
 export interface RNNOptions {
@@ -105,6 +105,8 @@ export class RNN {
     }
     this.store = new ParamStore(this.cell.params, layerDirs, this.seed);
     this.backend = createBackend(options.backend ?? 'auto', this.cell, options.threads !== undefined ? { threads: options.threads } : {});
+    // Start what the first forward would wait for (the native library's compile) while the caller prepares data.
+    this.backend.prewarm?.(Array.from({ length: this.config.numLayers }, (_, layer) => layerDims(this.config, layer)));
   }
 
   /** Features per step of the output. */
@@ -128,6 +130,19 @@ export class RNN {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * The array type of activations and gradients: float32 end to end on the compiled backends (a Float32Array
+   * passes through without a copy), float64 on the reference interpreter.
+   */
+  private get Floats(): typeof Float32Array | typeof Float64Array {
+    return this.backend.float64 ? Float64Array : Float32Array;
+  }
+
+  private activations(t: Tensor): Float32Array | Float64Array {
+    const F = this.Floats;
+    return t.data instanceof F ? t.data : F.from(t.data);
   }
 
   parameters(): { name: string; shape: number[]; data: Float64Array }[] {
@@ -170,12 +185,12 @@ export class RNN {
     expectShape('input', x, x.shape);
     // Refuse up front, with one line, a run whose buffers cannot fit in memory.
     checkResources({ steps: T, batch: B, inputSize: X, hiddenSize: H, numLayers: L, directions: D, training: this.training, bytesPerFloat: this.backend.name === 'reference' ? 8 : 4, cell: cellFootprint(this.cell) });
-    const input = this.batchFirst ? swap01(toFloat64(x), B, T, X) : toFloat64(x);
+    const input = this.batchFirst ? swap01(this.activations(x), B, T, X) : this.activations(x);
     const lengths = checkLengths(opts.lengths, B, T);
     const initial = this.byState(opts.h0, opts.c0, opts.states).map((t, k) => {
-      if (!t) return new Float64Array(L * D * B * H);
+      if (!t) return new this.Floats(L * D * B * H);
       expectShape(`initial state ${this.cell.states[k]}0`, t, [L * D, B, H]);
-      return toFloat64(t);
+      return this.activations(t);
     });
     const seed = this.seed * 7919 + this.calls++;
     const fwd = await sequenceForward(this.backend, this.store, this.config, {
@@ -202,17 +217,17 @@ export class RNN {
     const { steps: T, batch: B } = last;
     const out = this.outputSize;
     expectShape('gradOutput', gradOutput, this.batchFirst ? [B, T, out] : [T, B, out]);
-    const g = this.batchFirst ? swap01(toFloat64(gradOutput), B, T, out) : toFloat64(gradOutput);
+    const g = this.batchFirst ? swap01(this.activations(gradOutput), B, T, out) : this.activations(gradOutput);
     const gradFinal = this.byState(opts.gradHn, opts.gradCn, opts.gradStates).map((t, k) => {
       if (!t) return undefined;
       expectShape(`gradient of final state ${this.cell.states[k]}`, t, [L * D, B, H]);
-      return toFloat64(t);
+      return this.activations(t);
     });
     const r = await sequenceBackward(this.backend, this.config, last.fwd, g, gradFinal, B);
     const dStates: Record<string, Tensor> = {};
     this.cell.states.forEach((name, k) => setOwn(dStates, name, { data: r.dInitial[k]!, shape: [L * D, B, H] }));
     const grads: Record<string, Tensor> = {};
-    for (const e of this.store.entries) setOwn(grads, e.name, { data: r.grads.get(e.name) ?? new Float64Array(e.data.length), shape: [...e.shape] });
+    for (const e of this.store.entries) setOwn(grads, e.name, { data: r.grads.get(e.name) ?? new this.Floats(e.data.length), shape: [...e.shape] });
     const cSlot = this.stateSlot('c');
     return {
       dInput: { data: this.batchFirst ? swap01(r.dInput, T, B, X) : r.dInput, shape: this.batchFirst ? [B, T, X] : [T, B, X] },

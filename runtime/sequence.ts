@@ -1,7 +1,7 @@
 // The sequence scheduler: layers, directions, merging and dropout around a backend's per-direction runs.
 import type { Dims } from '../ir/shape.js';
-import type { DirectionResult, DirectionRun, SequenceBackend } from './backend.js';
-import { mergeBackward, mergeForward, mergedSize, type MergeMode } from './merge.js';
+import type { DirectionResult, DirectionRun, Floats, SequenceBackend } from './backend.js';
+import { mergeBackward, mergeForward, mergedSize, zerosLike, type MergeMode } from './merge.js';
 import type { ParamStore } from './param-store.js';
 import { paramName } from './params.js';
 import { Random } from './random.js';
@@ -19,13 +19,13 @@ export interface SequenceConfig {
 }
 
 export interface SequenceInput {
-  /** [T, B, X] time-major. */
-  readonly input: Float64Array;
+  /** [T, B, X] time-major, in the backend's precision (see Floats): every array of the run takes its type. */
+  readonly input: Floats;
   readonly steps: number;
   readonly batch: number;
   readonly lengths: Int32Array;
   /** Per state, [L*D, B, H]. */
-  readonly initial: readonly Float64Array[];
+  readonly initial: readonly Floats[];
   readonly training: boolean;
   readonly truncate?: number;
   readonly seed: number;
@@ -35,14 +35,14 @@ interface LayerTape {
   readonly runs: DirectionRun[];
   readonly results: DirectionResult[];
   /** Dropout mask applied to this layer's merged output, [T, B, size] (absent for the last layer). */
-  readonly mask?: Float64Array;
+  readonly mask?: Floats;
 }
 
 export interface SequenceOutput {
   /** [T, B, merged size of the last layer]. */
-  readonly output: Float64Array;
+  readonly output: Floats;
   /** Per state, [L*D, B, H]. */
-  readonly final: Float64Array[];
+  readonly final: Floats[];
   readonly tape: LayerTape[];
 }
 
@@ -55,7 +55,7 @@ export async function sequenceForward(backend: SequenceBackend, params: ParamSto
   const H = cfg.hiddenSize;
   const D = cfg.directions;
   let input = seq.input;
-  const final = cfg.stateNames.map(() => new Float64Array(cfg.numLayers * D * B * H));
+  const final = cfg.stateNames.map(() => zerosLike(input, cfg.numLayers * D * B * H));
   const tape: LayerTape[] = [];
   backend.beginSequence?.();
   const version = params.version;
@@ -84,10 +84,10 @@ export async function sequenceForward(backend: SequenceBackend, params: ParamSto
       results.push(result);
     }
     let merged = mergeForward(cfg.merge, results.map((r) => r.output), T * B, H);
-    let mask: Float64Array | undefined;
+    let mask: Floats | undefined;
     if (seq.training && cfg.dropout > 0 && layer < cfg.numLayers - 1) {
       mask = dropoutMask(cfg, seq, layer, merged.length / (T * B));
-      merged = merged.map((v, i) => v * mask![i]!);
+      merged = (merged as Float64Array).map((v, i) => v * mask![i]!);
     }
     tape.push({ runs, results, ...(mask ? { mask } : {}) });
     input = merged;
@@ -96,22 +96,22 @@ export async function sequenceForward(backend: SequenceBackend, params: ParamSto
 }
 
 /** Inverted dropout: kept units are scaled by 1/(1-p), so evaluation mode needs no rescaling. */
-function dropoutMask(cfg: SequenceConfig, seq: SequenceInput, layer: number, size: number): Float64Array {
+function dropoutMask(cfg: SequenceConfig, seq: SequenceInput, layer: number, size: number): Floats {
   const { steps: T, batch: B } = seq;
   const rng = new Random(seq.seed, 1000 + layer);
   const keep = 1 / (1 - cfg.dropout);
   const perStep = new Float64Array(B * size).map(() => (rng.next() < cfg.dropout ? 0 : keep));
-  const mask = new Float64Array(T * B * size);
+  const mask = zerosLike(seq.input, T * B * size);
   for (let t = 0; t < T; t++) mask.set(cfg.variationalDropout ? perStep : perStep.map(() => (rng.next() < cfg.dropout ? 0 : keep)), t * B * size);
   return mask;
 }
 
 export interface SequenceGrads {
-  readonly dInput: Float64Array;
+  readonly dInput: Floats;
   /** Per state, [L*D, B, H]. */
-  readonly dInitial: Float64Array[];
+  readonly dInitial: Floats[];
   /** By full parameter name. */
-  readonly grads: Map<string, Float64Array>;
+  readonly grads: Map<string, Floats>;
 }
 
 /** Back-propagation through time over all layers and directions, last layer first. */
@@ -119,29 +119,29 @@ export async function sequenceBackward(
   backend: SequenceBackend,
   cfg: SequenceConfig,
   fwd: SequenceOutput,
-  gradOutput: Float64Array,
-  gradFinal: readonly (Float64Array | undefined)[],
+  gradOutput: Floats,
+  gradFinal: readonly (Floats | undefined)[],
   batch: number,
 ): Promise<SequenceGrads> {
   const H = cfg.hiddenSize;
   const D = cfg.directions;
   const B = batch;
-  const dInitial = cfg.stateNames.map(() => new Float64Array(cfg.numLayers * D * B * H));
-  const grads = new Map<string, Float64Array>();
+  const dInitial = cfg.stateNames.map(() => zerosLike(gradOutput, cfg.numLayers * D * B * H));
+  const grads = new Map<string, Floats>();
   let g = gradOutput;
   for (let layer = cfg.numLayers - 1; layer >= 0; layer--) {
     const { runs, results, mask } = fwd.tape[layer]!;
-    if (mask) g = g.map((v, i) => v * mask[i]!);
+    if (mask) g = (g as Float64Array).map((v, i) => v * mask[i]!);
     const rows = runs[0]!.steps * B;
     const perDir = mergeBackward(cfg.merge, results.map((r) => r.output), g, rows, H);
-    let dInput: Float64Array | undefined;
+    let dInput: Floats | undefined;
     for (let d = 0; d < D; d++) {
       const slot = layer * D + d;
-      const gFinal = cfg.stateNames.map((_, k) => gradFinal[k]?.slice(slot * B * H, (slot + 1) * B * H) ?? new Float64Array(B * H));
+      const gFinal = cfg.stateNames.map((_, k) => gradFinal[k]?.slice(slot * B * H, (slot + 1) * B * H) ?? zerosLike(gradOutput, B * H));
       const r = await backend.backwardDirection(runs[d]!, results[d]!, perDir[d]!, gFinal);
       r.dInitial.forEach((v, k) => dInitial[k]!.set(v, slot * B * H));
       for (const [name, v] of r.grads) grads.set(paramName(name, { layer, reverse: d === 1 }), v);
-      dInput = dInput ? dInput.map((v, i) => v + r.dInput[i]!) : r.dInput;
+      dInput = dInput ? (dInput as Float64Array).map((v, i) => v + r.dInput[i]!) : r.dInput;
     }
     g = dInput!;
   }

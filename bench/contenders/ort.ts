@@ -11,7 +11,7 @@ function modelFor(w: Workload): Promise<Uint8Array> {
   const key = `${c.id} T${c.T}`;
   let m = models.get(key);
   if (!m) {
-    m = Promise.resolve(recurrentModel({ kind: c.cell, stateDict: w.stateDict, steps: c.T, batch: c.B, inputSize: c.X, hiddenSize: c.H, numLayers: 1, bidirectional: false }));
+    m = Promise.resolve(recurrentModel({ kind: c.cell as 'lstm' | 'gru', stateDict: w.stateDict, steps: c.T, batch: c.B, inputSize: c.X, hiddenSize: c.H, numLayers: 1, bidirectional: false }));
     models.set(key, m);
   }
   return m;
@@ -31,7 +31,8 @@ export function ortContender(threads: number): Contender {
       void ort.InferenceSession;
     },
     describe: () => `onnxruntime-node ${ort.env.versions.node ?? '?'}, CPU EP, intraOpNumThreads ${threads}, interOpNumThreads 1, sequential, graph optimisation 'all'`,
-    unsupported(_c: Case, mode: Mode) {
+    unsupported(c: Case, mode: Mode) {
+      if (c.cell === 'mgu') return 'ONNX has no MGU operator';
       return mode === 'fwd' ? undefined : 'onnxruntime-node is inference only (no training API)';
     },
     async prepare(w: Workload): Promise<Runner> {

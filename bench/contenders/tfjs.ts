@@ -98,7 +98,7 @@ export function tfjsContender(backend: TfjsBackend): Contender {
       }
     },
     describe: () => `tfjs-core ${version()} backend '${backend}': ${detail}; hoisted input matMul, per-step matMul + gate ops`,
-    unsupported: () => undefined,
+    unsupported: (c: Case) => (c.cell === 'mgu' ? 'tfjs has no MGU layer (this benchmark runs its LSTM/GRU formulas)' : undefined),
     async prepare(w: Workload, mode: Mode): Promise<Runner> {
       const { c } = w;
       const sd = w.stateDict;

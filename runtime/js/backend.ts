@@ -1,7 +1,7 @@
 // The `js` backend: the compiler's generated JavaScript kernels over Float32Array.
 import { guardDepth, type CompiledCell } from '../../compiler/compile.js';
 import { jsKernels } from '../../compiler/codegen/js/kernels.js';
-import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
+import type { DirectionGrads, DirectionResult, DirectionRun, Floats, SequenceBackend } from '../backend.js';
 import { gemmNT, transpose } from './gemm.js';
 
 interface JsTape {
@@ -29,9 +29,9 @@ export function jsBackend(cell: CompiledCell): SequenceBackend {
       const forward = k.forward(params, gemmNT, transpose);
       const kernelTape = forward(T, B, run.lengths, run.reverse, x, states, out, run.training) as Record<string, Float32Array | null>;
       const tape: JsTape = { kernelTape, x, params };
-      return { output: Float64Array.from(out), final: states.map((s) => Float64Array.from(s)), tape };
+      return { output: out, final: states, tape };
     },
-    backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): DirectionGrads {
+    backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Floats, gradFinal: readonly Floats[]): DirectionGrads {
       const { steps: T, batch: B, dims } = run;
       const k = jsKernels(cell, dims);
       const tape = result.tape as JsTape;
@@ -39,11 +39,11 @@ export function jsBackend(cell: CompiledCell): SequenceBackend {
       const gp = tape.params.map((p) => new Float32Array(p.length));
       const dx = new Float32Array(T * B * dims.X);
       const backward = k.backward(tape.params, gemmNT, transpose);
-      backward(T, B, run.lengths, run.reverse, run.truncate ?? 0, tape.x, Float32Array.from(gradOutput), carried, tape.kernelTape, gp, dx);
+      backward(T, B, run.lengths, run.reverse, run.truncate ?? 0, tape.x, gradOutput instanceof Float32Array ? gradOutput : Float32Array.from(gradOutput), carried, tape.kernelTape, gp, dx);
       return {
-        dInput: Float64Array.from(dx),
-        dInitial: carried.map((c) => Float64Array.from(c)),
-        grads: new Map(cell.params.map((p, i) => [p.name, Float64Array.from(gp[i]!)])),
+        dInput: dx,
+        dInitial: carried,
+        grads: new Map(cell.params.map((p, i) => [p.name, gp[i]!])),
       };
     },
   };

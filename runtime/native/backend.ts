@@ -6,7 +6,7 @@ import { guardDepth } from '../../compiler/compile.js';
 import { cProgram } from '../../compiler/codegen/c/program.js';
 import { CellforgeError } from '../../ir/errors.js';
 import { sizeOf, type Dims } from '../../ir/shape.js';
-import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
+import type { DirectionGrads, DirectionResult, DirectionRun, Floats, SequenceBackend } from '../backend.js';
 import { defaultThreads } from '../wasm/pool.js';
 import { nativeLibrary, type NativeLibrary } from './library.js';
 
@@ -36,6 +36,16 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
   const weights = new Map<string, PackedWeights>();
   const outstanding = new Set<NativeTape>();
   let generation = 0;
+  // Run blocks no tape holds any more, for the next run of the same size (a fresh block costs page faults).
+  const spare: Float32Array[] = [];
+  const block = (size: number): Float32Array => {
+    const i = spare.findIndex((b) => b.length === size);
+    return i >= 0 ? spare.splice(i, 1)[0]! : new Float32Array(size);
+  };
+  const recycle = (M: Float32Array) => {
+    spare.push(M);
+    if (spare.length > 4) spare.shift();
+  };
 
   /** The weight block of a run: reused while its (layer, direction)'s parameters keep their version. */
   const weightBlock = (lib: NativeLibrary, run: DirectionRun, offsets: Float64Array, size: number): Float32Array => {
@@ -72,22 +82,24 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
       const { layout } = lib.program.run;
       const placed = layout.place(B, T, lib.NR);
       const W = weightBlock(lib, run, placed.offsets, placed.weights);
-      const M = new Float32Array(placed.run);
+      const M = block(placed.run);
       const L = BigInt64Array.from(placed.offsets, (o) => BigInt(o));
       const tape: NativeTape = { lib, W, M, L, generation };
       new Int32Array(M.buffer, Number(L[layout.index('LEN')]) * 4, B).set(run.lengths);
       region(tape, 'X', T * B * X).set(run.input);
       cell.states.forEach((_, k) => region(tape, `S${k}`, B * H).set(run.initial[k]!));
       lib.forward(W, M, L, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, threads);
-      if (run.training) outstanding.add(tape);
-      return {
-        output: Float64Array.from(region(tape, 'OUT', T * B * H)),
-        final: cell.states.map((_, k) => Float64Array.from(region(tape, `S${k}`, B * H))),
+      const result = {
+        output: region(tape, 'OUT', T * B * H).slice(),
+        final: cell.states.map((_, k) => region(tape, `S${k}`, B * H).slice()),
         tape,
       };
+      if (run.training) outstanding.add(tape);
+      else recycle(M);
+      return result;
     },
 
-    async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): Promise<DirectionGrads> {
+    async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Floats, gradFinal: readonly Floats[]): Promise<DirectionGrads> {
       const tape = result.tape as NativeTape;
       if (!outstanding.has(tape)) {
         throw new CellforgeError(
@@ -102,20 +114,26 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
       cell.states.forEach((_, k) => region(tape, `C${k}`, B * H).set(gradFinal[k]!));
       tape.lib.backward(tape.W, tape.M, tape.L, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, threads);
       return {
-        dInput: Float64Array.from(region(tape, 'DX', T * B * X)),
-        dInitial: cell.states.map((_, k) => Float64Array.from(region(tape, `C${k}`, B * H))),
-        grads: new Map(cell.params.map((p, i) => [p.name, Float64Array.from(region(tape, `GP${i}`, sizeOf(p.shape, dims)))])),
+        dInput: region(tape, 'DX', T * B * X).slice(),
+        dInitial: cell.states.map((_, k) => region(tape, `C${k}`, B * H).slice()),
+        grads: new Map(cell.params.map((p, i) => [p.name, region(tape, `GP${i}`, sizeOf(p.shape, dims)).slice()])),
       };
+    },
+
+    prewarm(dims) {
+      for (const d of dims) nativeLibrary(cell, d).catch(() => undefined);
     },
 
     beginSequence() {
       generation++;
+      for (const tape of outstanding) recycle(tape.M);
       outstanding.clear();
     },
 
     dispose() {
       outstanding.clear();
       weights.clear();
+      spare.length = 0;
     },
   };
 }

@@ -2,6 +2,7 @@
 import koffi from 'koffi';
 import type { CompiledCell } from '../../compiler/compiled-cell.js';
 import { cProgram, type CProgram } from '../../compiler/codegen/c/program.js';
+import { safeLabel } from '../../compiler/codegen/shared/names.js';
 import { CellforgeError } from '../../ir/errors.js';
 import type { Dims } from '../../ir/shape.js';
 import { cachedLibrary } from './cache.js';
@@ -53,7 +54,7 @@ async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
   const program = cProgram(cell, dims);
   const { path, compileMs } = await cachedLibrary(tc, program.source);
   compileLog.push({ cell: cell.name, X: dims.X, H: dims.H, ms: compileMs, cached: compileMs === 0 });
-  if (process.env.CELLFORGE_VERBOSE) process.stderr.write(`cellforge: native ${cell.name} X=${dims.X} H=${dims.H}: ${compileMs ? `compiled in ${compileMs.toFixed(0)} ms` : 'from the cache'} (${tc.cc})\n`);
+  if (process.env.CELLFORGE_VERBOSE) process.stderr.write(`cellforge: native ${safeLabel(cell.name)} X=${dims.X} H=${dims.H}: ${compileMs ? `compiled in ${compileMs.toFixed(0)} ms` : 'from the cache'} (${tc.cc})\n`);
   const lib = koffi.load(path);
   const vectorWidth = (lib.func('int cf_vector_width(void)') as () => number)();
   const gemmArgs = 'const float *W, float *M, const int64_t *L, int T, int B, int rev, int flag, int nt';

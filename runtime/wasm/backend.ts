@@ -7,7 +7,7 @@ import { wasmProgram, type SequenceGemm } from '../../compiler/codegen/wasm/prog
 import { CellforgeError } from '../../ir/errors.js';
 import { sizeOf } from '../../ir/shape.js';
 import type { StepPlan } from '../../compiler/plan/step-plan.js';
-import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
+import type { DirectionGrads, DirectionResult, DirectionRun, Floats, SequenceBackend } from '../backend.js';
 import { defaultThreads, WorkerPool } from './pool.js';
 import { heapFor, sharedHeap, type Heap } from './heap.js';
 
@@ -185,14 +185,14 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
           await timeLoop(k, heap, 0, args, dims, B, n, (par, b0, b1) => ex.forward(...args, par, b0, b1));
         };
         const lengths = new Int32Array(heap.memory.buffer, address('LEN'), B);
-        let output: Float64Array;
+        let output: Float32Array;
         if (!chunked) {
           lengths.set(run.lengths);
           region('X', T * B * X).set(run.input);
           await forward(T, run.reverse);
-          output = new Float64Array(region('OUT', T * B * H));
+          output = region('OUT', T * B * H).slice();
         } else {
-          output = new Float64Array(T * B * H);
+          output = new Float32Array(T * B * H);
           /** The time example b reads at step s (within its length). */
           const timeOf = (b: number, s: number) => (run.reverse ? run.lengths[b]! - 1 - s : s);
           for (let s0 = 0; s0 < T; s0 += steps) {
@@ -218,14 +218,14 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
             }
           }
         }
-        const final = cell.states.map((_, s) => new Float64Array(region(`S${s}`, B * H)));
+        const final = cell.states.map((_, s) => region(`S${s}`, B * H).slice());
         return { output, final, tape };
       } finally {
         if (!run.training) release(tape);
       }
     },
 
-    async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): Promise<DirectionGrads> {
+    async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Floats, gradFinal: readonly Floats[]): Promise<DirectionGrads> {
       const tape = result.tape as WasmTape;
       if (!outstanding.has(tape)) {
         throw new CellforgeError(
@@ -252,9 +252,9 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
       for (const g of k.program.deferred) deferredProduct(g, T * B, gemm, views(tape));
       for (const r of k.program.rowSums) ex.sum_rows(address(r.rows), T * B, r.size, address(r.target));
       return {
-        dInput: new Float64Array(region('DX', T * B * X)),
-        dInitial: cell.states.map((_, s) => new Float64Array(region(`C${s}`, B * H))),
-        grads: new Map(cell.params.map((p, i) => [p.name, new Float64Array(region(`GP${i}`, sizeOf(p.shape, dims)))])),
+        dInput: region('DX', T * B * X).slice(),
+        dInitial: cell.states.map((_, s) => region(`C${s}`, B * H).slice()),
+        grads: new Map(cell.params.map((p, i) => [p.name, region(`GP${i}`, sizeOf(p.shape, dims)).slice()])),
       };
     },
 

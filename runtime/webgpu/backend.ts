@@ -5,7 +5,7 @@ import type { CompiledCell } from '../../compiler/compile.js';
 import { CellforgeError } from '../../ir/errors.js';
 import { SITE_INTS } from '../../compiler/codegen/wgsl/kernel.js';
 import { wgslProgram, type Dispatch, type WgslProgram } from '../../compiler/codegen/wgsl/program.js';
-import type { DirectionGrads, DirectionResult, DirectionRun, SequenceBackend } from '../backend.js';
+import type { DirectionGrads, DirectionResult, DirectionRun, Floats, SequenceBackend } from '../backend.js';
 
 const UNIFORM_STRIDE = 256; // minUniformBufferOffsetAlignment
 const SITE_BYTES = SITE_INTS * 4;
@@ -139,9 +139,9 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       const [out, ...finals] = await submitAndRead(encoder, tape, ['OUT', ...cell.states.map((_, k) => `S${k}`)]);
       if (run.training) outstanding.add(tape);
       else release(tape);
-      return { output: Float64Array.from(out!), final: finals.map((f) => Float64Array.from(f)), ...(run.training ? { tape } : {}) };
+      return { output: out!, final: finals, ...(run.training ? { tape } : {}) };
     },
-    async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Float64Array, gradFinal: readonly Float64Array[]): Promise<DirectionGrads> {
+    async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Floats, gradFinal: readonly Floats[]): Promise<DirectionGrads> {
       const tape = result.tape as GpuTape;
       if (!outstanding.has(tape)) throw new CellforgeError('backward() was already run for this forward: the webgpu backend frees its tape after one backward; run forward() again');
       const { program } = tape;
@@ -156,9 +156,9 @@ export function webgpuBackend(cell: CompiledCell, device: GPUDevice): SequenceBa
       pass.end();
       const [dx, ...rest] = await submitAndRead(encoder, tape, ['DX', ...cell.states.map((_, k) => `C${k}`), ...cell.params.map((_, i) => `GP${i}`)]);
       release(tape);
-      const dInitial = rest.slice(0, cell.states.length).map((c) => Float64Array.from(c));
-      const grads = new Map(cell.params.map((p, i) => [p.name, Float64Array.from(rest[cell.states.length + i]!)]));
-      return { dInput: Float64Array.from(dx!), dInitial, grads };
+      const dInitial = rest.slice(0, cell.states.length);
+      const grads = new Map(cell.params.map((p, i) => [p.name, rest[cell.states.length + i]!]));
+      return { dInput: dx!, dInitial, grads };
     },
     beginSequence() {
       for (const tape of [...outstanding]) release(tape);

@@ -9,6 +9,7 @@ import { describeWith } from '../helpers/component.js';
 import { above, differential, results, type DiffConfig } from '../helpers/differential.js';
 import { nativeBackend } from '../../runtime/native/backend.js';
 import { findToolchain } from '../../runtime/native/toolchain.js';
+import { fuzz } from '../../fuzz/run.js';
 
 const toolchain = await findToolchain();
 const missing = typeof toolchain === 'string' ? toolchain : null;
@@ -36,6 +37,15 @@ describeWith('C compiler', missing, 'native backend', () => {
     it.each(['lstm', 'gru', 'indrnn', 'lstm_layernorm'])('%s', async (name) => {
       expect(above(await differential(builtinCell(name), threaded, cfg), TOL)).toEqual({});
     });
+  });
+
+  describe('native: the differential fuzzer (fuzz/run.ts)', () => {
+    // Each random cell is a new library to compile (~0.5-1 s), so fewer runs than the js/wasm fuzz test.
+    it('16 runs with seed 20240611 (all forms)', async () => {
+      const result = await fuzz({ runs: 16, seed: 20_240_611, forms: 'all', backends: ['native'] });
+      expect(result.message ?? '').toBe('');
+      expect(result.runs).toBe(16);
+    }, 240_000);
   });
 
   describe('native: the thread count changes no bit', () => {

@@ -11,6 +11,8 @@ import { encodeNpy, readNpy } from '../../runtime/io/npy.js';
 import { encodeSafetensors } from '../../runtime/io/safetensors.js';
 import { recurrentModel, type CellKind } from './onnx-model.js';
 import { Random } from '../../runtime/random.js';
+import { findToolchain } from '../../runtime/native/toolchain.js';
+import { testWith } from '../helpers/component.js';
 
 const TOLERANCE = 1e-5;
 
@@ -91,7 +93,7 @@ interface Result {
   cN?: ArrayLike<number>;
 }
 
-async function runCellforge(kind: CellKind, c: Case, backend: 'reference' | 'wasm'): Promise<Result> {
+async function runCellforge(kind: CellKind, c: Case, backend: 'reference' | 'wasm' | 'native'): Promise<Result> {
   const { cfg } = c;
   const rnn = new RNN(builtinCell(kind), {
     inputSize: cfg.X, hiddenSize: cfg.H, numLayers: cfg.L, bidirectional: cfg.bidirectional, backend,
@@ -153,9 +155,15 @@ function padded(output: ArrayLike<number>, cfg: Config, features: number): numbe
   return out;
 }
 
-// The reference backend (float64) and the fastest CPU backend (wasm, float32 SIMD kernels).
-describe.each(cells.flatMap((kind) => (['reference', 'wasm'] as const).map((backend) => [kind, backend] as const)))('%s on %s agrees with onnxruntime', (kind, backend) => {
-  it.each(configs)('$name', async (cfg) => {
+// The reference backend (float64) and the fast CPU backends (wasm: float32 SIMD128 kernels; native: generated C,
+// which needs a C compiler: CI has gcc, so there it must run).
+const cMissing = await (async () => {
+  const tc = await findToolchain();
+  return typeof tc === 'string' ? tc : null;
+})();
+describe.each(cells.flatMap((kind) => (['reference', 'wasm', 'native'] as const).map((backend) => [kind, backend] as const)))('%s on %s agrees with onnxruntime', (kind, backend) => {
+  const itWith = backend === 'native' && cMissing !== null ? (name: string, fn: () => Promise<void>) => testWith('C compiler', cMissing, name, fn) : (name: string, fn: () => Promise<void>) => it(name, fn);
+  for (const cfg of configs) itWith(cfg.name, async () => {
     const c = makeCase(kind, cfg, 1000 * cells.indexOf(kind) + configs.indexOf(cfg) + 1);
     const [mine, theirs] = await Promise.all([runCellforge(kind, c, backend), runOrt(kind, c)]);
     if (cfg.lengths) {

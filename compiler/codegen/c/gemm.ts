@@ -65,6 +65,18 @@ static inline void tile_rows(int mr, idx kc, const float *A, idx ars, idx aks, c
     }
   }
 }
+/* Tile t (panel-major: neighbouring tiles share a panel of B) of one KC block. */
+static inline void gemm_tile(idx t, idx rblocks, idx M, idx N, idx K, idx k0, idx kc, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int set) {
+  idx p = t / rblocks, m0 = (t % rblocks) * MR;
+  int mr = M - m0 < MR ? (int)(M - m0) : MR;
+  int nc = N - p * NR < NR ? (int)(N - p * NR) : NR;
+  const float *a = A + m0 * ars + k0 * aks;
+  const float *b = Bp + (p * K + k0) * NR;
+  vf acc[MR][NV];
+  if (mr == MR) tile_full(kc, a, ars, aks, b, acc);
+  else tile_rows(mr, kc, a, ars, aks, b, acc);
+  tile_out(C + m0 * ldc + p * NR, ldc, mr, nc, acc, set);
+}
 /* C[M, N] (+)= A·B: A(m, k) = A[m*ars + k*aks]; B packed (pack above); C row-major with leading dimension ldc. */
 static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {
   if (M <= 0 || N <= 0) return;
@@ -76,19 +88,11 @@ static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const fl
   for (idx k0 = 0; k0 < K; k0 += KC) {
     idx kc = K - k0 < KC ? K - k0 : KC;
     int set = !accumulate && k0 == 0;
-    int threads = M * N * kc >= PAR_MIN ? nt : 1;
-    (void)threads;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (idx t = 0; t < tiles; t++) {
-      idx p = t / rblocks, m0 = (t % rblocks) * MR;
-      int mr = M - m0 < MR ? (int)(M - m0) : MR;
-      int nc = N - p * NR < NR ? (int)(N - p * NR) : NR;
-      const float *a = A + m0 * ars + k0 * aks;
-      const float *b = Bp + (p * K + k0) * NR;
-      vf acc[MR][NV];
-      if (mr == MR) tile_full(kc, a, ars, aks, b, acc);
-      else tile_rows(mr, kc, a, ars, aks, b, acc);
-      tile_out(C + m0 * ldc + p * NR, ldc, mr, nc, acc, set);
+    if (nt > 1 && M * N * kc >= PAR_MIN) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+      for (idx t = 0; t < tiles; t++) gemm_tile(t, rblocks, M, N, K, k0, kc, A, ars, aks, Bp, C, ldc, set);
+    } else {
+      for (idx t = 0; t < tiles; t++) gemm_tile(t, rblocks, M, N, K, k0, kc, A, ars, aks, Bp, C, ldc, set);
     }
   }
 }

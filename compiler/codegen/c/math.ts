@@ -80,7 +80,11 @@ static __attribute__((noinline)) vf cf_softplus(vf x) {
   vf u = y + K(1.0f);
   return cf_max(x, K(0.0f)) + SEL(u == K(1.0f), y, (cf_log(u) * y) / (u - K(1.0f)));
 }
+#ifdef VSQRT
+static inline vf cf_sqrt(vf x) { return VSQRT(x); }
+#else
 static inline vf cf_sqrt(vf x) { vf r; for (int i = 0; i < VW; i++) r[i] = __builtin_sqrtf(x[i]); return r; }
+#endif
 static inline vf cf_step(vf x) { return SEL(x > K(0.0f), K(1.0f), SEL(x != x, x, K(0.0f))); }
 static inline vf cf_sign(vf x) { return SEL(x > K(0.0f), K(1.0f), SEL(x < K(0.0f), K(-1.0f), x)); }
 `;

@@ -18,20 +18,29 @@ export const cPrelude = `#include <stdint.h>
 #include <immintrin.h>
 #define VW 16
 #define VFMA(a, b, c) ((vf)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(c)))
+#define SPLAT(x) ((vf)_mm512_set1_ps(x))
+#define VSQRT(x) ((vf)_mm512_sqrt_ps((__m512)(x)))
 #elif defined(__AVX__)
 #include <immintrin.h>
 #define VW 8
+#define SPLAT(x) ((vf)_mm256_set1_ps(x))
+#define VSQRT(x) ((vf)_mm256_sqrt_ps((__m256)(x)))
 #if defined(__FMA__)
 #define VFMA(a, b, c) ((vf)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
 #endif
 #elif defined(__ARM_NEON)
 #include <arm_neon.h>
 #define VW 4
+#define SPLAT(x) ((vf)vdupq_n_f32(x))
 #if defined(__ARM_FEATURE_FMA)
 #define VFMA(a, b, c) ((vf)vfmaq_f32((float32x4_t)(c), (float32x4_t)(a), (float32x4_t)(b)))
 #endif
 #else
 #define VW 4
+#define SPLAT(x) ((vf){(x), (x), (x), (x)})
+#endif
+#if defined(__aarch64__) && !defined(VSQRT)
+#define VSQRT(x) ((vf)vsqrtq_f32((float32x4_t)(x)))
 #endif
 #ifndef VFMA
 #define VFMA(a, b, c) ((a) * (b) + (c))
@@ -40,7 +49,6 @@ export const cPrelude = `#include <stdint.h>
 typedef float vf __attribute__((vector_size(VW * 4)));
 typedef int32_t vi __attribute__((vector_size(VW * 4)));
 typedef float vfu __attribute__((vector_size(VW * 4), aligned(4), may_alias));
-static inline vf SPLAT(float x) { vf v; for (int i = 0; i < VW; i++) v[i] = x; return v; }
 static inline vf K(float c) { return SPLAT(c); }
 static inline vf LD(const float *p) { return *(const vfu *)p; }
 static inline void ST(float *p, vf v) { *(vfu *)p = v; }

@@ -8,13 +8,15 @@ import { relativeError } from '../../helpers/differential.js';
 const input = (T: number, B: number, X: number) => tensor(Float64Array.from({ length: T * B * X }, (_, i) => Math.sin(i * 0.61)), [T, B, X]);
 
 describe('wasm backend', () => {
-  it('auto picks wasm where there is no hardware GPU adapter, and says so', async () => {
+  it('auto picks wasm where there is no hardware GPU adapter and no C compiler (else webgpu, native)', async () => {
     const rnn = new RNN(builtinCell('gru'), { inputSize: 3, hiddenSize: 4 });
     await rnn.forward(input(2, 1, 3));
     const { requestDevice } = await import('../../../runtime/webgpu/device.js').catch(() => ({ requestDevice: undefined }));
     const gpu = requestDevice ? await requestDevice() : { device: null };
     const hardware = gpu.device && 'adapterInfo' in gpu && !/fallback adapter|llvmpipe|swiftshader/i.test(gpu.adapterInfo);
-    expect(rnn.backend.name).toBe(hardware ? 'webgpu' : 'wasm');
+    const { findToolchain } = await import('../../../runtime/native/toolchain.js');
+    const compiler = typeof (await findToolchain()) !== 'string';
+    expect(rnn.backend.name).toBe(hardware ? 'webgpu' : compiler ? 'native' : 'wasm');
     rnn.dispose();
   });
 

@@ -1,0 +1,121 @@
+// PyTorch as a contender, through a Python child process (bench/torch_runner.py) on the same weights and inputs:
+// `torch` is nn.LSTM / nn.GRU, `torch-custom` the same cell (and MGU, which PyTorch has no layer for) written as a
+// TorchScript module. The Python is $CELLFORGE_PYTHON, else the first of python3 / /usr/bin/python3 with torch.
+// Runs are timed inside Python, so the pipe's round trip is not counted.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { message, Skip, type Case, type Contender, type Mode, type Runner, type Workload } from '../cases.js';
+
+/** A Python that imports torch, or why there is none. */
+export function findTorchPython(): { python: string } | { reason: string } {
+  const candidates = process.env.CELLFORGE_PYTHON ? [process.env.CELLFORGE_PYTHON] : ['python3', '/usr/bin/python3'];
+  for (const python of candidates) {
+    const r = spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore', timeout: 60_000 });
+    if (r.status === 0) return { python };
+  }
+  return { reason: `no Python with torch and numpy (tried ${candidates.join(', ')}; set CELLFORGE_PYTHON)` };
+}
+
+interface Reply {
+  ok?: boolean;
+  ms?: number;
+  error?: string;
+  torch?: string;
+  threads?: number;
+}
+
+/** The child process: one request at a time, one reply line each. */
+class TorchProcess {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: ((r: Reply) => void)[] = [];
+
+  constructor(python: string) {
+    const script = fileURLToPath(new URL('../torch_runner.py', import.meta.url));
+    this.child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.(JSON.parse(line) as Reply));
+    this.child.stderr.resume();
+    this.child.on('exit', () => {
+      for (const w of this.waiting.splice(0)) w({ error: 'the Python process exited' });
+    });
+  }
+
+  async ask(request: Record<string, unknown>): Promise<Reply> {
+    const reply = new Promise<Reply>((resolve) => this.waiting.push(resolve));
+    this.child.stdin.write(`${JSON.stringify(request)}\n`);
+    const r = await reply;
+    if (r.error) throw new Error(`torch: ${r.error}`);
+    return r;
+  }
+
+  stop(): void {
+    this.child.stdin.end();
+  }
+}
+
+let shared: { process: TorchProcess; version: string } | undefined;
+let nextId = 1;
+
+export function torchContender(impl: 'builtin' | 'custom', threads = 2): Contender {
+  return {
+    name: impl === 'builtin' ? 'torch' : 'torch-custom',
+    isCellforge: false,
+    async init() {
+      if (!shared) {
+        const found = findTorchPython();
+        if ('reason' in found) throw new Error(found.reason);
+        const process = new TorchProcess(found.python);
+        const v = await process.ask({ op: 'version' });
+        shared = { process, version: `PyTorch ${v.torch} (${found.python})` };
+      }
+    },
+    describe: () =>
+      `${shared?.version ?? 'PyTorch'}, ${threads} threads, ${impl === 'builtin' ? 'nn.LSTM / nn.GRU' : 'the cell as a TorchScript module (input projection hoisted, time loop in TorchScript)'}; timed in the Python process`,
+    unsupported(c: Case) {
+      if (impl === 'builtin' && c.cell === 'mgu') return 'PyTorch has no built-in MGU layer';
+      return undefined;
+    },
+    async prepare(w: Workload, mode: Mode): Promise<Runner> {
+      const { c } = w;
+      const dir = mkdtempSync(join(tmpdir(), 'cellforge-torch-'));
+      const id = nextId++;
+      const proc = shared!.process;
+      try {
+        const put = (name: string, data: Float32Array) => writeFileSync(join(dir, `${name}.f32`), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        put('x', w.x);
+        put('gout', w.gradOut);
+        for (const [name, t] of Object.entries(w.stateDict)) put(name, t.data);
+        await proc.ask({ op: 'prepare', id, cell: c.cell, impl, mode, B: c.B, X: c.X, H: c.H, T: c.T, threads, dir });
+        const bytes = readFileSync(join(dir, `out-${id}.f32`));
+        const out = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+        let lastMs = 0;
+        return {
+          async run() {
+            lastMs = (await proc.ask({ op: 'run', id, reps: 1 })).ms!;
+          },
+          async runTimed(reps: number) {
+            return (await proc.ask({ op: 'run', id, reps })).ms!;
+          },
+          output: () => (mode === 'fwd' ? out : undefined),
+          dispose: async () => {
+            void lastMs;
+            await proc.ask({ op: 'dispose', id });
+          },
+        };
+      } catch (e) {
+        throw new Skip(message(e));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Ends the Python process (at the end of the benchmark). */
+export function stopTorch(): void {
+  shared?.process.stop();
+  shared = undefined;
+}

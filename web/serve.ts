@@ -25,8 +25,11 @@ export async function buildSite(): Promise<void> {
   await build({ configFile: fileURLToPath(new URL('./vite.config.ts', import.meta.url)) });
 }
 
-/** Serves `dir` on host:port (0: a free port); resolves once listening. */
-export function serveSite(dir: string, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+/**
+ * Serves `dir` on host:port (0: a free port); resolves once listening. `isolation: false` leaves out the
+ * cross-origin isolation headers, as a plain static host would (tests use it for the page's fallback).
+ */
+export function serveSite(dir: string, port: number, host = '127.0.0.1', isolation = true): Promise<{ server: Server; url: string }> {
   const root = resolve(dir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -40,9 +43,9 @@ export function serveSite(dir: string, port: number, host = '127.0.0.1'): Promis
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    // Built assets have content hashes in their names: the workers (one script) are fetched once, not once each.
-    const cache = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': cache, ...ISOLATION_HEADERS });
+    // no-cache: with `immutable` on the hashed assets, chromium's workers sometimes failed to start from the cached
+    // script (an error event without a message); on 127.0.0.1 fetching it again costs little.
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', ...(isolation ? ISOLATION_HEADERS : {}) });
     createReadStream(file).pipe(res);
   });
   return new Promise((done, fail) => {

@@ -30,7 +30,12 @@ export interface Site {
 /** Builds dist-web/ (once per test file) and serves it on 127.0.0.1, on a free port. */
 export async function startSite(): Promise<Site> {
   await buildSite();
-  const { server, url } = await serveSite(SITE_DIR, 0);
+  return serveBuilt(true);
+}
+
+/** Serves the built dist-web/ on a free port, with or without the cross-origin isolation headers. */
+export async function serveBuilt(isolation: boolean): Promise<Site> {
+  const { server, url } = await serveSite(SITE_DIR, 0, '127.0.0.1', isolation);
   return { url, close: () => closeServer(server) };
 }
 

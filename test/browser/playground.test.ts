@@ -10,7 +10,7 @@ import { main } from '../../cli/main.js';
 import { compileCell } from '../../compiler/compile.js';
 import { readNpy } from '../../runtime/io/npy.js';
 import { describeWith } from '../helpers/component.js';
-import { chromiumMissing, launch, NO_WEBGPU_ARGS, numberAt, openPage, startSite, WEBGPU_ARGS, type OpenPage, type Site } from './page.js';
+import { chromiumMissing, launch, NO_WEBGPU_ARGS, numberAt, openPage, serveBuilt, startSite, WEBGPU_ARGS, type OpenPage, type Site } from './page.js';
 
 const SHOTS = join(process.cwd(), 'ci-output');
 
@@ -179,5 +179,22 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
       expect(errors).toEqual([]);
       await page.close();
     }, 180_000);
+
+    it('on a host without the isolation headers, says so and trains on plain JavaScript', async () => {
+      const plain = await serveBuilt(false);
+      try {
+        const { page, errors } = await openPage(browser(), plain.url + runHash('webgpu').replace('steps=50', 'steps=5'));
+        await expect.poll(() => page.getByTestId('gpu-note').textContent(), { timeout: 10_000 }).toMatch(/plain JavaScript .*cross-origin isolated/);
+        await page.getByTestId('view-ir').filter({ hasText: 'graph my_cell' }).waitFor({ timeout: 60_000 });
+        await page.getByTestId('train').click();
+        await expect.poll(() => numberAt(page, 'step'), { timeout: 60_000, interval: 200 }).toBe(5);
+        expect(await page.getByTestId('backend').textContent()).toBe('js');
+        expect(await page.locator('#run-notes').textContent()).toMatch(/not cross-origin isolated.*plain JavaScript/);
+        expect(errors).toEqual([]);
+        await page.close();
+      } finally {
+        await plain.close();
+      }
+    }, 120_000);
   });
 });

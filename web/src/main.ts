@@ -31,6 +31,8 @@ const initial = readHash(location.hash);
 const form = $<HTMLFormElement>('settings');
 const cells = $<HTMLDivElement>('cells');
 const compare = $<HTMLInputElement>('compare');
+const trainButton = $<HTMLButtonElement>('train');
+const pauseButton = $<HTMLButtonElement>('pause');
 const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
 
 for (const t of taskNames) field('task').append(Object.assign(document.createElement('option'), { value: t, textContent: t }));
@@ -80,8 +82,6 @@ form.onchange = (e) => {
   saveHash();
 };
 
-const trainButton = $<HTMLButtonElement>('train');
-const pauseButton = $<HTMLButtonElement>('pause');
 trainButton.onclick = () => {
   const s = settings();
   notes.hidden = true;
@@ -155,6 +155,7 @@ function drawStats(): void {
     cells[5]!.textContent = Number.isFinite(run.stepsPerSecond) ? run.stepsPerSecond.toFixed(1) : '';
     for (const b of row.querySelectorAll('button')) b.disabled = run.state === 'idle' || run.state === 'starting' || run.state === 'failed';
   });
+  pauseButton.disabled = !runs.some((r) => r.state === 'starting' || r.state === 'training' || r.state === 'paused');
   $('metric-name').textContent = { adding: 'valid MSE', copy: 'valid accuracy', charlm: 'valid perplexity', intent: 'valid accuracy', rowmnist: 'valid accuracy' }[settings().task];
 }
 

@@ -8,14 +8,16 @@ import { RunClient } from './run-client.js';
 import { readHash, writeHash } from './state.js';
 import { CompilerClient } from './workers.js';
 
-/** What a task asks for when picked from the menu (the CLI's defaults, scaled to a tab's budget). */
-const presets: Record<TaskName, { summary: string; hidden: number; lr: number; batch: number; steps: number }> = {
-  adding: { summary: 'adding problem, T = 50: regress the sum of the two marked values (MSE; always answering 1 scores 0.167)', hidden: 32, lr: 0.01, batch: 32, steps: 200 },
-  copy: { summary: 'copy task: reproduce a sequence of symbols after a delay (accuracy on the recalled symbols)', hidden: 64, lr: 0.005, batch: 32, steps: 300 },
-  charlm: { summary: 'character language model on English prose: predict the next character (perplexity); samples text as it learns', hidden: 128, lr: 0.005, batch: 32, steps: 300 },
-  intent: { summary: 'intent classification of short English requests, word by word (accuracy)', hidden: 48, lr: 0.01, batch: 16, steps: 200 },
-  rowmnist: { summary: 'MNIST digits one 28-pixel row per step, classified at the end (accuracy on a 3,000-digit subset; chance 10%)', hidden: 64, lr: 0.005, batch: 32, steps: 300 },
+/** What a task starts from when picked from the menu (the CLI's defaults, scaled to a tab's budget). */
+const presets: Record<TaskName, { hidden: number; lr: number; batch: number; steps: number }> = {
+  adding: { hidden: 32, lr: 0.01, batch: 32, steps: 200 },
+  copy: { hidden: 64, lr: 0.005, batch: 32, steps: 300 },
+  charlm: { hidden: 128, lr: 0.005, batch: 32, steps: 300 },
+  intent: { hidden: 48, lr: 0.01, batch: 16, steps: 200 },
+  rowmnist: { hidden: 64, lr: 0.005, batch: 32, steps: 300 },
 };
+/** The tasks' own summaries, from the worker (which holds the tasks). */
+let summaries: Partial<Record<TaskName, string>> = {};
 const colors = ['#2563eb', '#ea580c'];
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -38,13 +40,17 @@ const field = (name: string) => form.elements.namedItem(name) as HTMLInputElemen
 for (const t of taskNames) field('task').append(Object.assign(document.createElement('option'), { value: t, textContent: t }));
 function showSettings(s: TrainSettings): void {
   for (const [k, v] of Object.entries(s)) field(k).value = String(v);
-  $('task-summary').textContent = presets[s.task].summary;
+  $('task-summary').textContent = summaries[s.task] ?? '';
 }
 function settings(): TrainSettings {
   const n = (k: string) => Number(field(k).value);
   return { task: field('task').value as TaskName, hidden: n('hidden'), layers: n('layers'), lr: n('lr'), batch: n('batch'), steps: n('steps'), seed: n('seed'), backend: field('backend').value as TrainSettings['backend'] };
 }
 showSettings(initial.settings);
+void compiler.request<'tasks'>({ type: 'tasks' }).then((r) => {
+  summaries = r.summaries;
+  $('task-summary').textContent = summaries[settings().task] ?? '';
+});
 
 const panes: CellPane[] = [];
 const runs: RunClient[] = [];

@@ -32,6 +32,7 @@ export interface TrainSettings {
 export type Request =
   | { readonly type: 'compile'; readonly id: number; readonly source: string; readonly file: string; readonly sizes: { X: number; H: number } }
   | { readonly type: 'typecheck'; readonly id: number; readonly source: string }
+  | { readonly type: 'tasks'; readonly id: number }
   | { readonly type: 'train'; readonly source: string; readonly file: string; readonly settings: TrainSettings }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
@@ -48,6 +49,7 @@ export interface StepReport {
 export type Reply =
   | { readonly type: 'compiled'; readonly id: number; readonly diagnostics: Diagnostic[]; readonly views: Partial<Record<ViewKind, string>>; readonly cell?: string; readonly ms: number }
   | { readonly type: 'typechecked'; readonly id: number; readonly diagnostics: Diagnostic[] }
+  | { readonly type: 'tasks'; readonly id: number; readonly summaries: Record<TaskName, string> }
   | { readonly type: 'started'; readonly backend: BackendChoice; readonly note?: string; readonly metric: string; readonly totalSteps: number; readonly inputSize: number }
   | { readonly type: 'steps'; readonly steps: StepReport[] }
   | { readonly type: 'evaluated'; readonly step: number; readonly loss: number; readonly metric: number; readonly metricText: string }

@@ -14,3 +14,8 @@ export async function pageTask(name: TaskName): Promise<Task> {
   if (name === 'rowmnist') await loadRowMnist();
   return tasks[name];
 }
+
+/** Each task's one-line summary, as `cellforge train --help` lists them. */
+export function taskSummaries(): Record<TaskName, string> {
+  return Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, task.summary])) as Record<TaskName, string>;
+}

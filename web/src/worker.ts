@@ -3,6 +3,7 @@
 import type { Reply, Request } from './protocol.js';
 import { compileForView, toDiagnostic } from './compile-view.js';
 import { TrainingRun } from './training.js';
+import { taskSummaries } from './tasks.js';
 import { typecheck } from './typecheck.js';
 
 const post = (reply: Reply, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(reply, transfer);
@@ -19,6 +20,9 @@ self.onmessage = async (event: MessageEvent<Request>) => {
     }
     case 'typecheck':
       post({ type: 'typechecked', id: req.id, diagnostics: typecheck(req.source) });
+      return;
+    case 'tasks':
+      post({ type: 'tasks', id: req.id, summaries: taskSummaries() });
       return;
     case 'train':
       run = new TrainingRun(req.source, req.file, req.settings, post);

@@ -180,6 +180,24 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
       await page.close();
     }, 180_000);
 
+    it('trains every task of the menu (copy, charlm with sampled text, intent, rowmnist from the shipped subset)', async () => {
+      const { page, errors } = await openPage(browser(), `${site.url}#cell=gru&steps=2&hidden=16&batch=8&backend=wasm`);
+      await page.getByTestId('view-ir').filter({ hasText: 'graph gru' }).waitFor({ timeout: 60_000 });
+      for (const task of ['copy', 'charlm', 'intent', 'rowmnist']) {
+        await page.locator('select[name=task]').selectOption(task);
+        await page.locator('input[name=steps]').fill('2');
+        await page.locator('input[name=hidden]').fill('16');
+        await page.getByTestId('train').click();
+        await expect.poll(() => numberAt(page, 'step'), { timeout: 60_000, interval: 200 }).toBe(2);
+        await expect.poll(() => page.getByTestId('pause').isDisabled(), { timeout: 60_000 }).toBe(true); // finished
+        expect(await page.getByTestId('metric').textContent(), task).toMatch(/\d/);
+        if (task === 'charlm') expect(await page.locator('#sample').textContent()).toMatch(/^cell A: The lighthouse .{20}/);
+      }
+      expect(await page.locator('#run-notes').textContent()).toBe('');
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 180_000);
+
     it('on a host without the isolation headers, says so and trains on plain JavaScript', async () => {
       const plain = await serveBuilt(false);
       try {

@@ -19,6 +19,18 @@ function random(n: number, seed: number): Float32Array {
   return out;
 }
 
+/** GFLOP/s of a size³ product `run`: the median of `repeats` timed calls after WARMUP untimed ones. */
+function gflops(size: number, repeats: number, run: () => void): number {
+  for (let i = 0; i < WARMUP; i++) run();
+  const ms: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    run();
+    ms.push(performance.now() - t);
+  }
+  return (2 * size ** 3) / median(ms) / 1e6;
+}
+
 /**
  * GFLOP/s (2·size³ per product) of C = A·B at size×size×size on `threads` threads, the median of `repeats`
  * timed products after WARMUP untimed ones (V8 runs new wasm code in its baseline compiler first).
@@ -36,16 +48,8 @@ export async function gemmGflops(opts: { size: number; threads: number; fma: boo
   packB(mem, b, random(S * S, 2), 0, S, S, S, 1);
   const pool = await WorkerPool.create(memory, threads, { fma });
   try {
-    const run = () => pool.gemm(S, S, S, a * 4, S, b * 4, c * 4, S, 0);
     // Workers compile their module in V8's baseline tier first and swap in optimised code only after a few calls.
-    for (let i = 0; i < WARMUP; i++) run();
-    const ms: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      const t = performance.now();
-      run();
-      ms.push(performance.now() - t);
-    }
-    return (2 * S ** 3) / median(ms) / 1e6;
+    return gflops(S, repeats, () => pool.gemm(S, S, S, a * 4, S, b * 4, c * 4, S, 0));
   } finally {
     pool.dispose();
   }
@@ -61,15 +65,7 @@ export async function nativeGemmGflops(size: number, threads: number, repeats = 
   const Bp = new Float32Array(Math.ceil(S / NR) * NR * S);
   g.pack(Bp, random(S * S, 2), S, S, S, 1);
   const C = new Float32Array(S * S);
-  const run = () => g.gemm(S, S, S, A, S, 1, Bp, C, S, 0, threads);
-  for (let i = 0; i < WARMUP; i++) run();
-  const ms: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    run();
-    ms.push(performance.now() - t);
-  }
-  return (2 * S ** 3) / median(ms) / 1e6;
+  return gflops(S, repeats, () => g.gemm(S, S, S, A, S, 1, Bp, C, S, 0, threads));
 }
 
 /** onnxruntime-node's MatMul (a one-node model, B an initializer) at size³: GFLOP/s, median after warm-up. */

@@ -11,7 +11,7 @@ import { processIO, type CliIO } from './io.js';
 type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
-  compile: { run: compileCommand, summary: 'print what the compiler made of a cell (--emit ir|backward-ir|js|wasm|wgsl)' },
+  compile: { run: compileCommand, summary: 'print what the compiler made of a cell (--emit ir|backward-ir|js|wasm|wgsl|c)' },
   run: { run: runCommand, summary: 'forward pass over .npy input with .safetensors weights' },
   grad: { run: gradCommand, summary: 'forward and backward pass: input and weight gradients' },
   gradcheck: { run: gradcheckCommand, summary: 'check the derived backward against finite differences' },

@@ -9,6 +9,7 @@ import type { CompiledCell, EmitKind, EmitSizes } from './compiled-cell.js';
 import { jsKernels } from './codegen/js/kernels.js';
 import { wgslProgram } from './codegen/wgsl/program.js';
 import { wasmProgram } from './codegen/wasm/program.js';
+import { cProgram } from './codegen/c/program.js';
 import { relaxedSimd } from './codegen/wasm/assemble.js';
 import { differentiate, type BackwardIR } from './autodiff/backward.js';
 import { parseCell } from './frontend/parse.js';
@@ -117,6 +118,10 @@ function emitText(cell: CompiledCell, kind: EmitKind, sizes: EmitSizes): string 
     case 'wasm': {
       const program = wasmProgram(cell, dims, relaxedSimd());
       return `${header(cell)}\n;; WebAssembly text specialised to X=${dims.X}, H=${dims.H}; B, T and tensor addresses come from a table per run\n${program.text}\n`;
+    }
+    case 'c': {
+      const source = cProgram(cell, dims).source;
+      return `${header(cell).replace(/^# /gm, '// ')}\n// C for the native backend, specialised to X=${dims.X}, H=${dims.H}; B, T and tensor offsets come from a table per run\n${source}`;
     }
     case 'ir':
       return `${header(cell)}\n${printGraph(cell.graph)}\n`;

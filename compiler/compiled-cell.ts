@@ -3,8 +3,8 @@ import type { Graph, ParamDecl } from '../ir/graph.js';
 import type { BackwardIR } from './autodiff/backward.js';
 import type { CellIR } from './frontend/parse.js';
 
-export type EmitKind = 'ir' | 'backward-ir' | 'js' | 'wasm' | 'wgsl';
-export const emitKinds: readonly EmitKind[] = ['ir', 'backward-ir', 'js', 'wasm', 'wgsl'];
+export type EmitKind = 'ir' | 'backward-ir' | 'js' | 'wasm' | 'wgsl' | 'c';
+export const emitKinds: readonly EmitKind[] = ['ir', 'backward-ir', 'js', 'wasm', 'wgsl', 'c'];
 
 export interface EmitSizes {
   readonly inputSize?: number;

@@ -1,4 +1,5 @@
 // The contract between the sequence scheduler and a backend: run one (layer, direction) over a whole sequence.
+import { CellforgeError } from '../ir/errors.js';
 import type { Dims } from '../ir/shape.js';
 
 /**
@@ -63,4 +64,13 @@ export interface SequenceBackend {
   /** A new forward sequence starts: the tapes of the previous one will not be read again. */
   beginSequence?(): void;
   dispose?(): void;
+}
+
+/** Backends that keep tapes (wasm, native): why a backward finds none. `sameSequence`: its forward was the latest. */
+export function tapeGone(sameSequence: boolean): CellforgeError {
+  return new CellforgeError(
+    sameSequence ? 'backward called for a forward pass run in evaluation mode (its tape was not kept)' : 'backward called for a forward pass that a later forward pass replaced: its tape is gone',
+    undefined,
+    'call backward after the forward pass it differentiates, before the next forward',
+  );
 }

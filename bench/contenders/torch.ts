@@ -35,7 +35,10 @@ class TorchProcess {
 
   constructor(python: string) {
     const script = fileURLToPath(new URL('../torch_runner.py', import.meta.url));
-    this.child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Idle OpenMP threads sleep, as the native backend's do (runtime/native/library.ts): on a loaded machine a
+    // spinning thread pool loses far more than it gains, and both sides should run under the same policy.
+    const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+    this.child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'], env });
     createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.(JSON.parse(line) as Reply));
     this.child.stderr.resume();
     this.child.on('exit', () => {
@@ -91,17 +94,15 @@ export function torchContender(impl: 'builtin' | 'custom', threads = 2): Contend
         await proc.ask({ op: 'prepare', id, cell: c.cell, impl, mode, B: c.B, X: c.X, H: c.H, T: c.T, threads, dir });
         const bytes = readFileSync(join(dir, `out-${id}.f32`));
         const out = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-        let lastMs = 0;
         return {
           async run() {
-            lastMs = (await proc.ask({ op: 'run', id, reps: 1 })).ms!;
+            await proc.ask({ op: 'run', id, reps: 1 });
           },
           async runTimed(reps: number) {
             return (await proc.ask({ op: 'run', id, reps })).ms!;
           },
           output: () => (mode === 'fwd' ? out : undefined),
           dispose: async () => {
-            void lastMs;
             await proc.ask({ op: 'dispose', id });
           },
         };

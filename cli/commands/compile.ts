@@ -7,7 +7,7 @@ import type { CliIO } from '../io.js';
 export const compileSpec: CommandSpec = {
   name: 'compile',
   summary: 'Compile a cell and print its IR, backward IR or generated code. <cell> is a built-in name or a .cell.ts path.',
-  usage: 'cellforge compile <cell> [--emit ir|backward-ir|js|wasm|wgsl] [--input-size X] [--hidden-size H]',
+  usage: 'cellforge compile <cell> [--emit ir|backward-ir|js|wasm|wgsl|c] [--input-size X] [--hidden-size H]',
   positionals: ['cell'],
   flags: {
     emit: { type: 'string', value: 'KIND', help: 'what to print: ir (default), backward-ir, js, wasm, wgsl' },

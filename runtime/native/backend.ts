@@ -4,9 +4,8 @@
 import type { CompiledCell } from '../../compiler/compiled-cell.js';
 import { guardDepth } from '../../compiler/compile.js';
 import { cProgram } from '../../compiler/codegen/c/program.js';
-import { CellforgeError } from '../../ir/errors.js';
-import { sizeOf, type Dims } from '../../ir/shape.js';
-import type { DirectionGrads, DirectionResult, DirectionRun, Floats, SequenceBackend } from '../backend.js';
+import { sizeOf } from '../../ir/shape.js';
+import { tapeGone, type DirectionGrads, type DirectionResult, type DirectionRun, type Floats, type SequenceBackend } from '../backend.js';
 import { defaultThreads } from '../wasm/pool.js';
 import { nativeLibrary, type NativeLibrary } from './library.js';
 
@@ -102,11 +101,7 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
     async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Floats, gradFinal: readonly Floats[]): Promise<DirectionGrads> {
       const tape = result.tape as NativeTape;
       if (!outstanding.has(tape)) {
-        throw new CellforgeError(
-          tape.generation === generation ? 'backward called for a forward pass run in evaluation mode (its tape was not kept)' : 'backward called for a forward pass that a later forward pass replaced: its tape is gone',
-          undefined,
-          'call backward after the forward pass it differentiates, before the next forward',
-        );
+        throw tapeGone(tape.generation === generation);
       }
       const { steps: T, batch: B, dims } = run;
       const { X, H } = dims;
@@ -138,4 +133,3 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
   };
 }
 
-export type { Dims };

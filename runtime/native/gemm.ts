@@ -1,8 +1,7 @@
 // The native backend's matrix product on its own (the library prelude alone): for the benchmark's GEMM row.
-import koffi from 'koffi';
 import { cPrelude } from '../../compiler/codegen/c/prelude.js';
 import { cachedLibrary } from './cache.js';
-import { requireToolchain } from './library.js';
+import { loadLibrary, requireToolchain } from './library.js';
 
 export interface NativeGemm {
   /** Floats per vector; the packed B has panels of 2 vectors. */
@@ -18,7 +17,7 @@ let loaded: Promise<NativeGemm> | undefined;
 export function nativeGemm(): Promise<NativeGemm> {
   return (loaded ??= (async () => {
     const tc = await requireToolchain();
-    const lib = koffi.load((await cachedLibrary(tc, cPrelude)).path);
+    const lib = loadLibrary((await cachedLibrary(tc, cPrelude)).path);
     return {
       vectorWidth: (lib.func('int cf_vector_width(void)') as () => number)(),
       gemm: lib.func('void cf_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t ars, int64_t aks, const float *Bp, float *C, int64_t ldc, int accumulate, int nt)'),

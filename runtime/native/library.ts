@@ -36,6 +36,15 @@ export async function requireToolchain(): Promise<Toolchain> {
   return tc;
 }
 
+/** koffi.load, with OpenMP's threads set to sleep when idle (unless the user chose otherwise). */
+export function loadLibrary(path: string): ReturnType<typeof koffi.load> {
+  // libgomp reads this when the first library loads. A spinning thread takes a core from the caller's own thread
+  // between calls, and on a shared or loaded machine a descheduled spinner stalls every barrier: measured here
+  // (2 cores, loaded), 2 threads ran an LSTM forward 4-30x faster sleeping than spinning.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  return koffi.load(path);
+}
+
 export function nativeLibrary(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
   let perCell = libraries.get(cell);
   if (!perCell) libraries.set(cell, (perCell = new Map()));
@@ -55,7 +64,7 @@ async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
   const { path, compileMs } = await cachedLibrary(tc, program.source);
   compileLog.push({ cell: cell.name, X: dims.X, H: dims.H, ms: compileMs, cached: compileMs === 0 });
   if (process.env.CELLFORGE_VERBOSE) process.stderr.write(`cellforge: native ${safeLabel(cell.name)} X=${dims.X} H=${dims.H}: ${compileMs ? `compiled in ${compileMs.toFixed(0)} ms` : 'from the cache'} (${tc.cc})\n`);
-  const lib = koffi.load(path);
+  const lib = loadLibrary(path);
   const vectorWidth = (lib.func('int cf_vector_width(void)') as () => number)();
   const gemmArgs = 'const float *W, float *M, const int64_t *L, int T, int B, int rev, int flag, int nt';
   return {

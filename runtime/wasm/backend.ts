@@ -4,10 +4,9 @@ import { guardDepth, type CompiledCell } from '../../compiler/compile.js';
 import { packB, transposeInto } from '../../compiler/codegen/wasm/gemm.js';
 import { wasmKernels, type WasmKernels } from '../../compiler/codegen/wasm/kernels.js';
 import { wasmProgram, type SequenceGemm } from '../../compiler/codegen/wasm/program.js';
-import { CellforgeError } from '../../ir/errors.js';
 import { sizeOf } from '../../ir/shape.js';
 import type { StepPlan } from '../../compiler/plan/step-plan.js';
-import type { DirectionGrads, DirectionResult, DirectionRun, Floats, SequenceBackend } from '../backend.js';
+import { tapeGone, type DirectionGrads, type DirectionResult, type DirectionRun, type Floats, type SequenceBackend } from '../backend.js';
 import { defaultThreads, WorkerPool } from './pool.js';
 import { heapFor, sharedHeap, type Heap } from './heap.js';
 
@@ -228,11 +227,7 @@ export function wasmBackend(cell: CompiledCell, options: WasmOptions = {}): Sequ
     async backwardDirection(run: DirectionRun, result: DirectionResult, gradOutput: Floats, gradFinal: readonly Floats[]): Promise<DirectionGrads> {
       const tape = result.tape as WasmTape;
       if (!outstanding.has(tape)) {
-        throw new CellforgeError(
-          tape.generation === generation ? 'backward called for a forward pass run in evaluation mode (its tape was not kept)' : 'backward called for a forward pass that a later forward pass replaced: its tape is gone',
-          undefined,
-          'call backward after the forward pass it differentiates, before the next forward',
-        );
+        throw tapeGone(tape.generation === generation);
       }
       const { steps: T, batch: B, dims } = run;
       const { X, H } = dims;

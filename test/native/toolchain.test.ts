@@ -103,3 +103,18 @@ describe('without a C compiler', () => {
     expect(['wasm', 'webgpu']).toContain(rnn.backend.name);
   });
 });
+
+describe('cellforge compile --emit c', () => {
+  it('prints the generated C of a cell: generated names only, the cell text nowhere', async () => {
+    const { compileCell } = await import('../../index.js');
+    const cell = compileCell(`import { cell, linear, tanh } from 'cellforge/dsl';
+/** A doc with a */ /* comment end and a "quote". */
+export default cell({ state: ['h'] }, (x, { h }) => ({ h: tanh(linear('evil_name', x) + linear('hh', h)) }));
+`);
+    const c = cell.emit('c', { inputSize: 3, hiddenSize: 5 });
+    const source = c.slice(c.indexOf('#include'));
+    expect(source).toContain('EXPORT void cf_forward(');
+    expect(source).toContain('EXPORT void cf_backward(');
+    expect(source).not.toMatch(/evil_name|comment end|quote/);
+  });
+});

@@ -1,6 +1,6 @@
 // The native backend's fused loops: per active example, the phase's elementwise work over j in vectors of VW
 // lanes, then one partial vector for the tail (loaded and stored through a copy, computed by the same code).
-import type { Graph, Node } from '../../../ir/graph.js';
+import type { Graph } from '../../../ir/graph.js';
 import { opDef } from '../../../ir/ops.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { phaseBody, type Dialect, type Storage } from '../shared/phase-body.js';

@@ -9,7 +9,8 @@ typedef int64_t idx;
 #define NV 2
 #define NR (NV * VW)
 #define KC 384
-#define PAR_MIN (1L << 18)
+/* Smallest M·N·K split over threads: ~4 M multiply-adds (tens of µs on one core), where waking sleeping threads pays. */
+#define PAR_MIN (1L << 22)
 /* Floats of B [K, N] packed: ceil(N / NR) panels of K rows of NR columns. */
 static inline idx packed_floats(idx K, idx N) { return ((N + NR - 1) / NR) * NR * K; }
 /* Panel p holds, for each k, columns p*NR .. p*NR+NR-1 of B, where B(k, n) = src[k*sk + n*sn]; zeros past N. */

@@ -161,7 +161,6 @@ function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions
 function forwardCommit(cell: CompiledCell, dims: Dims, run: CRunLayout, st: CStorage): string {
   const { H } = dims;
   const graph = cell.graph;
-  const L = run.layout;
   const r = (name: string) => `r${st.region(name)}`;
   const savedGemms = cell.backward.saved.filter((s) => run.forwardPlan.role[s.id] === 'gemm');
   const units = (tail: boolean) => {
@@ -180,7 +179,6 @@ function forwardCommit(cell: CompiledCell, dims: Dims, run: CRunLayout, st: CSto
     const size = sizeOf(s.shape, dims);
     return `  if (keep) memcpy(&${r(`SV_${s.name}`)}[bt * ${size}], &${r(`f.M${s.id}`)}[(idx)b * ${size}], ${size} * 4);`;
   });
-  void L;
   return cFunction('fwd_commit', st.used, [...exampleLoop, ...overUnits(H, units), ...copies, '}'], ', int keep');
 }
 
@@ -265,4 +263,3 @@ function deferred(cell: CompiledCell, dims: Dims, plan: StepPlan, st: CStorage, 
   return lines;
 }
 
-export type { CStorage };

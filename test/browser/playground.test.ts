@@ -1,18 +1,20 @@
 // The playground end to end in Debian's chromium: the page loads clean and shows what the compiler made, errors
 // appear under the typo as you type, a cell from the URL trains on WebGPU (SwiftShader) and on the wasm fallback,
 // and the weights the page downloads give the page's outputs in `cellforge run`.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
 import { compileCell } from '../../compiler/compile.js';
 import { readNpy } from '../../runtime/io/npy.js';
 import { describeWith } from '../helpers/component.js';
 import { chromiumMissing, launch, NO_WEBGPU_ARGS, numberAt, openPage, serveBuilt, startSite, WEBGPU_ARGS, type OpenPage, type Site } from './page.js';
 
-const SHOTS = join(process.cwd(), 'ci-output');
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHOTS = join(ROOT, 'ci-output');
 
 /** A cell of the user's own (not a sample): a GRU without the reset gate, written here and passed in the URL. */
 const CUSTOM_CELL = `import { cell, linear, sigmoid, tanh } from 'cellforge/dsl';
@@ -52,6 +54,16 @@ async function train50(page: Page, screenshot: string, pause = false): Promise<n
   await page.screenshot({ path: join(SHOTS, screenshot), fullPage: true });
   const runs = (await page.evaluate(() => (globalThis as unknown as { cellforgePlayground: { runs: RunRecord[] } }).cellforgePlayground.runs.map((r) => r.losses))) as [number, number][][];
   return runs[0]!.map(([, loss]) => loss);
+}
+
+/**
+ * The command as users run it: `node bin/cellforge.js` (the build CI makes before the tests), or the sources
+ * through tsx where nothing is built.
+ */
+function cellforge(...args: string[]): SpawnSyncReturns<string> {
+  const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
+  const [cmd, pre] = built ? [process.execPath, ['bin/cellforge.js']] : ['npx', ['tsx', 'cli/entry.ts']];
+  return spawnSync(cmd, [...pre, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -145,12 +157,8 @@ describeWith('chromium', chromiumMissing(), 'playground (chromium)', () => {
         expect(readFileSync(files['my_cell.py']!, 'utf8')).toContain('class RNN');
         expect(readFileSync(files['my_cell.onnx']!).length).toBeGreaterThan(1000);
         writeFileSync(join(dir, 'my_cell.cell.ts'), CUSTOM_CELL);
-        let stderr = '';
-        const code = await main(['run', join(dir, 'my_cell.cell.ts'), '--weights', files['my_cell.safetensors']!, '--input', files['probe-input.npy']!, '--backend', 'js', '--out', join(dir, 'out')], {
-          out: () => undefined,
-          err: (t) => void (stderr += t),
-        });
-        expect(code, stderr).toBe(0);
+        const r = cellforge('run', join(dir, 'my_cell.cell.ts'), '--weights', files['my_cell.safetensors']!, '--input', files['probe-input.npy']!, '--backend', 'js', '--out', join(dir, 'out'));
+        expect(r.status, r.stderr).toBe(0);
         const cliOutput = readNpy(join(dir, 'out', 'output.npy'));
         const pageOutput = readNpy(files['probe-output.npy']!);
         expect(cliOutput.shape).toEqual(pageOutput.shape);

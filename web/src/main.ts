@@ -205,3 +205,5 @@ void checkGpu();
 // For the browser tests and the curious (the console): the runs' step losses, evaluations and gradient flow.
 Object.assign(globalThis, { cellforgePlayground: { runs } });
 window.addEventListener('resize', scheduleDraw);
+// A link pasted over this page's URL (only the hash changed): start over from the state it holds.
+window.addEventListener('hashchange', () => location.reload());

@@ -3,10 +3,9 @@
 // the parameters are unchanged; `run`: everything sized by B and T (inputs, states, the tape, scratch). The C
 // code reads region k at (its block) + offsets[k]; packed sizes depend on the library's panel width NR.
 import type { CompiledCell } from '../../compiled-cell.js';
-import { invariant } from '../../../ir/errors.js';
 import type { Dims } from '../../../ir/shape.js';
 import type { StepPlan } from '../../plan/step-plan.js';
-import { runRegions, type RegionSize } from '../shared/regions.js';
+import { RegionTable, runRegions, type RegionSize } from '../shared/regions.js';
 
 export type Block = 'weights' | 'run';
 
@@ -20,28 +19,9 @@ export interface CRegion {
 /** Floats of a [K, N] matrix packed in panels of NR columns (zero-padded). */
 export const packedFloats = (K: number, N: number, NR: number): number => Math.ceil(N / NR) * NR * K;
 
-export class CLayout {
-  readonly regions: CRegion[] = [];
-  private readonly numbers = new Map<string, number>();
-
+export class CLayout extends RegionTable<CRegion> {
   add(name: string, block: Block, size: CRegion['size']): void {
-    invariant(!this.numbers.has(name), `native region ${name} added twice`);
-    this.numbers.set(name, this.regions.length);
-    this.regions.push({ name, block, size });
-  }
-
-  alias(name: string, existing: string): void {
-    this.numbers.set(name, this.index(existing));
-  }
-
-  has(name: string): boolean {
-    return this.numbers.has(name);
-  }
-
-  index(name: string): number {
-    const k = this.numbers.get(name);
-    invariant(k !== undefined, `no native region ${name}`);
-    return k;
+    this.addRegion({ name, block, size });
   }
 
   /** Offsets (in floats, 16-float aligned) of every region within its block, and each block's size. */

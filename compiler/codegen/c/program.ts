@@ -7,6 +7,7 @@ import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { deferredProducts } from '../../plan/deferred.js';
 import { unsupported, type StepPlan } from '../../plan/step-plan.js';
+import { stepProducts } from '../../plan/step-products.js';
 import { blocks } from '../shared/phase-body.js';
 import { safeLabel } from '../shared/names.js';
 import { cFunction, cStorage, exampleLoop, overUnits, phaseFunction, type CStorage } from './fused.js';
@@ -132,17 +133,11 @@ function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions
   const graph = plan.graph;
   const step: string[] = [];
   for (let p = 1; p < plan.phaseCount; p++) {
-    for (const n of graph.nodes) {
-      if (plan.role[n.id] !== 'gemm' || plan.phase[n.id] !== p) continue;
-      const [w, v] = n.args.map((a) => graph.nodes[a]!) as [Node, Node];
-      if (w.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
+    for (const { node: n, operand: v, weight: i, R: Rn, K: Kn } of stepProducts(plan, p, dims)) {
       const operand = st.raw(v);
       const first = operand.index(0);
       if (!(first.startsWith('b ') || first === 'b') || v.shape.length === 0) throw unsupported(graph, n, 'a matrix product of a value that is not per-example');
       const out = st.raw(n).array;
-      const Rn = sizeOf([w.shape[0]!], dims);
-      const Kn = sizeOf([w.shape[1]!], dims);
-      const i = paramIndex(graph, w);
       const packed = (name: string) => `R[${st.region(name)}]`;
       // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT).
       if (n.op === 'matvec') step.push(`gemm(b1 - b0, ${Rn}, ${Kn}, ${operand.array} + (idx)b0 * ${Kn}, ${Kn}, 1, ${packed(`WN${i}`)}, ${out} + (idx)b0 * ${Rn}, ${Rn}, 0, 1);`);

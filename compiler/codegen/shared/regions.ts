@@ -1,9 +1,38 @@
 // The tensors one (layer, direction) run keeps, by name, for the backends whose tensors live in numbered regions
 // of one block (wasm, native): the same list and order for both; each backend sizes packed matrices its own way.
 import type { CompiledCell } from '../../compiled-cell.js';
+import { invariant } from '../../../ir/errors.js';
 import type { Graph } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { planStep, type StepPlan } from '../../plan/step-plan.js';
+
+/** Regions by number, in the order added; a name may be an alias of another's region. */
+export class RegionTable<R extends { readonly name: string }> {
+  readonly regions: R[] = [];
+  private readonly numbers = new Map<string, number>();
+
+  protected addRegion(region: R): void {
+    invariant(!this.numbers.has(region.name), `region ${region.name} added twice`);
+    this.numbers.set(region.name, this.regions.length);
+    this.regions.push(region);
+  }
+
+  /** Another name for an existing region (a saved value that is a hoisted product). */
+  alias(name: string, existing: string): void {
+    this.numbers.set(name, this.index(existing));
+  }
+
+  has(name: string): boolean {
+    return this.numbers.has(name);
+  }
+
+  /** The region's number (its slot in the run's table of addresses). */
+  index(name: string): number {
+    const k = this.numbers.get(name);
+    invariant(k !== undefined, `no region ${name}`);
+    return k;
+  }
+}
 
 /** How many floats (or i32s) a region holds. */
 export type RegionSize =

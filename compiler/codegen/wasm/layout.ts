@@ -2,10 +2,9 @@
 // depend on B and T. The module's code is independent of B and T: it reads each region's byte address from a
 // table at the start of the run's block (region k at table + 4k), which the runtime fills per run.
 import type { CompiledCell } from '../../compiled-cell.js';
-import { invariant } from '../../../ir/errors.js';
 import type { Dims } from '../../../ir/shape.js';
 import type { StepPlan } from '../../plan/step-plan.js';
-import { runRegions, type RegionSize } from '../shared/regions.js';
+import { RegionTable, runRegions, type RegionSize } from '../shared/regions.js';
 import { packedFloats } from './gemm.js';
 
 export interface Region {
@@ -14,30 +13,9 @@ export interface Region {
   readonly size: (B: number, T: number) => number;
 }
 
-export class WasmLayout {
-  readonly regions: Region[] = [];
-  private readonly numbers = new Map<string, number>();
-
+export class WasmLayout extends RegionTable<Region> {
   add(name: string, size: (B: number, T: number) => number): void {
-    invariant(!this.numbers.has(name), `wasm region ${name} added twice`);
-    this.numbers.set(name, this.regions.length);
-    this.regions.push({ name, size });
-  }
-
-  /** Another name for an existing region (a saved value that is a hoisted product). */
-  alias(name: string, existing: string): void {
-    this.numbers.set(name, this.index(existing));
-  }
-
-  has(name: string): boolean {
-    return this.numbers.has(name);
-  }
-
-  /** The region's number: its byte address is the i32 at table + 4·number. */
-  index(name: string): number {
-    const k = this.numbers.get(name);
-    invariant(k !== undefined, `no wasm region ${name}`);
-    return k;
+    this.addRegion({ name, size });
   }
 
   /** Byte offsets of every region from the block start (the table comes first), and the block's size. */

@@ -6,6 +6,7 @@ import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { deferredProducts } from '../../plan/deferred.js';
 import { unsupported, type StepPlan } from '../../plan/step-plan.js';
+import { stepProducts } from '../../plan/step-products.js';
 import { blocks } from '../shared/phase-body.js';
 import { safeLabel } from '../shared/names.js';
 import { element, exampleArgs, exampleParams, Frame, load, overActiveUnits, phaseFunction, rowsOf, store, wasmFunction, type Row, type RowOf } from './fused.js';
@@ -128,15 +129,9 @@ function phases(tag: string, plan: StepPlan, dims: Dims, rowOf: RowOf, run: RunL
   const graph = plan.graph;
   const step: string[] = [];
   for (let p = 1; p < plan.phaseCount; p++) {
-    for (const n of graph.nodes) {
-      if (plan.role[n.id] !== 'gemm' || plan.phase[n.id] !== p) continue;
-      const [w, v] = n.args.map((a) => graph.nodes[a]!) as [Node, Node];
-      if (w.op !== 'param') throw unsupported(graph, n, 'a matrix product whose matrix is not a parameter');
+    for (const { node: n, operand: v, weight: i, R, K } of stepProducts(plan, p, dims)) {
       const operand = rowOf(v);
       if (operand.kind !== 'example') throw unsupported(graph, n, 'a matrix product of a value that is not per-example');
-      const R = sizeOf([w.shape[0]!], dims);
-      const K = sizeOf([w.shape[1]!], dims);
-      const i = paramIndex(graph, w);
       // this call's rows b0..b1 of the operand and of the product
       const rowAt = (region: string, size: number) => add(tableLoad(run, region), mul(get('b0'), i32(size * 4)));
       const rows = `(i32.sub ${get('b1')} ${get('b0')})`;

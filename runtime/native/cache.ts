@@ -4,8 +4,9 @@
 // hash is checked against it, and a library that does not match (tampered, truncated) is compiled again.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
+import { cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CellforgeError } from '../../ir/errors.js';
 import { compileLibrary, type Toolchain } from './toolchain.js';
 
 export function cacheDir(): string {
@@ -15,8 +16,11 @@ export function cacheDir(): string {
 
 function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // An existing directory keeps whatever mode it had: make it ours alone (when it is ours).
-  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  const st = statSync(dir);
+  // Libraries are loaded into this process: never from a directory someone else controls.
+  if (process.getuid && st.uid !== process.getuid()) throw new CellforgeError(`native library cache ${dir} belongs to another user`, undefined, 'set XDG_CACHE_HOME to a directory of your own');
+  // An existing directory keeps whatever mode it had: make it ours alone.
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -31,8 +35,14 @@ export interface CachedLibrary {
 
 /** The library of `source`, compiled now unless a valid copy is cached. */
 export async function cachedLibrary(tc: Toolchain, source: string): Promise<CachedLibrary> {
-  const dir = cacheDir();
-  ensureDir(dir);
+  let dir = cacheDir();
+  try {
+    ensureDir(dir);
+  } catch {
+    // A home without a writable cache (a read-only container, a CI user without a home): this user's temp dir.
+    dir = join(tmpdir(), `cellforge-${process.getuid?.() ?? 'user'}`);
+    ensureDir(dir);
+  }
   const key = sha256([source, tc.cc, tc.version, tc.flags.join(' '), process.platform, process.arch, cpus()[0]?.model ?? ''].join('\0')).slice(0, 32);
   const path = join(dir, `cf-${key}.${ext}`);
   const hashFile = `${path}.sha256`;

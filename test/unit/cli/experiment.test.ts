@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { meanStd } from '../../../runtime/train/experiment.js';
-import { cli, DataDir } from '../../helpers/data-files.js';
+import { cli, DataDir, sentiment } from '../../helpers/data-files.js';
 
 const d = new DataDir();
 afterAll(() => d.remove());
@@ -81,6 +81,24 @@ describe('cellforge experiment', () => {
     // The resumed run was already trained to the end: the same test result; the redone one repeats exactly.
     expect(after.runs.map((x: { testMetric: number }) => x.testMetric)).toEqual(before.runs.map((x: { testMetric: number }) => x.testMetric));
     expect(existsSync(join(out, 'report.html'))).toBe(true);
+  });
+
+  it('runs on your own data: --tasks classify with --data, or sequences inferred from --x/--y', async () => {
+    const data = d.jsonl('mood.jsonl', sentiment(30));
+    const small = ['--seeds', '2', '--epochs', '1', '--hidden', '4', '--batch', '16'];
+    let r = await cli('experiment', '--tasks', 'classify', '--data', data, '--cells', 'gru,lstm', ...small, '--out', d.path('exp-classify'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`read ${data}: 30 examples, 2 classes`);
+    let res = JSON.parse(readFileSync(join(d.path('exp-classify'), 'results.json'), 'utf8'));
+    expect(res.runs).toHaveLength(4);
+    expect(res.summary.map((s: { task: string; cell: string }) => `${s.task}/${s.cell}`)).toEqual(['classify/gru', 'classify/lstm']);
+    const x = d.npy('x.npy', 'float32', [24, 3, 2], (i) => Math.cos(i));
+    const y = d.npy('y.npy', 'float64', [24], (n) => n / 24);
+    r = await cli('experiment', '--x', x, '--y', y, '--cells', 'rnn_tanh', ...small, '--out', d.path('exp-seq'));
+    expect(r.code).toBe(0);
+    res = JSON.parse(readFileSync(join(d.path('exp-seq'), 'results.json'), 'utf8'));
+    expect(res.tasks).toEqual([{ name: 'sequences', metric: 'mse' }]);
+    expect(res.runs).toHaveLength(2);
   });
 
   it('checks every task and cell before writing anything', async () => {

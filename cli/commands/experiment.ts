@@ -6,7 +6,7 @@ import { CellforgeError } from '../../ir/errors.js';
 import { writeFileAtomic } from '../../runtime/io/atomic.js';
 import { renderExperimentReport, summarize, type ExperimentRun, type RunDetails } from '../../runtime/train/experiment.js';
 import { formatDuration } from '../../runtime/train/progress.js';
-import { resolveOptions, type RunResult } from '../../runtime/train/session.js';
+import { resolveOptions, type RunOptions, type RunResult } from '../../runtime/train/session.js';
 import { formatMetric, metricLabels, type Task } from '../../runtime/train/task.js';
 import { helpText, intFlag, parseCommand, stringFlag, type CommandSpec } from '../args.js';
 import { dataKinds } from '../data/index.js';
@@ -62,6 +62,8 @@ interface Planned {
   readonly seed: number;
   readonly dir: string;
   readonly steps: number;
+  /** The run's settings: a finished run found on disk must have been trained with these. */
+  readonly options: RunOptions;
 }
 
 function readFinished(out: string, p: Planned): { run: ExperimentRun; details: RunDetails } | undefined {
@@ -72,6 +74,12 @@ function readFinished(out: string, p: Planned): { run: ExperimentRun; details: R
     m = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     throw new CellforgeError(`${file}: not a metrics file of a finished run`, undefined, 'delete it to train that run again');
+  }
+  // A run of another configuration in the same folder would mix into the table unseen: refuse it.
+  for (const [k, v] of Object.entries(p.options) as [keyof RunOptions, unknown][]) {
+    // (backend changes speed, not results; a setting the run's version did not record is not compared)
+    if (k === 'backend' || m.options?.[k] === undefined || JSON.stringify(m.options[k]) === JSON.stringify(v)) continue;
+    throw new CellforgeError(`${file}: this run was trained with ${k} = ${JSON.stringify(m.options?.[k])}, but the experiment asks for ${JSON.stringify(v)}`, undefined, 'use another --out, or the flags of the finished runs');
   }
   return { run: record(p, m), details: { history: m.history, ...(m.gradientFlow ? { gradientFlow: m.gradientFlow } : {}), ...(m.saturation ? { saturation: m.saturation } : {}) } };
 }
@@ -98,12 +106,15 @@ export async function experimentCommand(argv: readonly string[], io: CliIO): Pro
   for (const task of tasks) {
     for (let k = 0; k < seeds; k++) {
       cellSpecs.forEach((cellSpec, c) => {
-        const o = resolveOptions(task, { ...overrides, cell: cellSpec });
-        const steps = o.epochs * Math.ceil(task.data().train.length / o.batchSize);
-        plan.push({ task, cellSpec, cell: cellNames[c]!, seed: baseSeed + k, dir: join('runs', safe(task.name), safe(cellSpec), `seed-${baseSeed + k}`), steps });
+        const seed = baseSeed + k;
+        const options = resolveOptions(task, { ...overrides, cell: cellSpec, seed });
+        const steps = options.epochs * Math.ceil(Math.min(task.data().train.length, options.trainLimit || Infinity) / options.batchSize);
+        plan.push({ task, cellSpec, cell: cellNames[c]!, seed, dir: join('runs', safe(task.name), safe(cellSpec), `seed-${seed}`), steps, options });
       });
     }
   }
+  // Finished runs on disk are read (and checked against these settings) before anything is trained or written.
+  const found = new Map(plan.map((q) => [q, readFinished(out, q)] as const));
   ensureDir(out);
   const command = `cellforge experiment ${argv.join(' ')}`;
   const results = new Map<ExperimentRun, RunDetails>();
@@ -115,12 +126,12 @@ export async function experimentCommand(argv: readonly string[], io: CliIO): Pro
   };
 
   return stoppable('experiment', io, async (stopping) => {
-    const todo = plan.filter((q) => !existsSync(join(out, q.dir, 'metrics.json')));
+    const todo = plan.filter((q) => !found.get(q));
     const totalSteps = todo.reduce((n, q) => n + q.steps, 0);
     let doneSteps = 0;
     let wallSeconds = 0;
     for (const [i, q] of plan.entries()) {
-      const finished = readFinished(out, q);
+      const finished = found.get(q);
       if (finished) {
         results.set(finished.run, finished.details);
         continue;

@@ -81,6 +81,10 @@ describe('cellforge experiment', () => {
     // The resumed run was already trained to the end: the same test result; the redone one repeats exactly.
     expect(after.runs.map((x: { testMetric: number }) => x.testMetric)).toEqual(before.runs.map((x: { testMetric: number }) => x.testMetric));
     expect(existsSync(join(out, 'report.html'))).toBe(true);
+    // Finished runs of other settings in the same folder are refused, not mixed into the table.
+    const other = await cli(...argv.map((a) => (a === '128' ? '64' : a)));
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/seed-0[\/]metrics\.json: this run was trained with batchSize = 128, but the experiment asks for 64/);
   });
 
   it('runs on your own data: --tasks classify with --data, or sequences inferred from --x/--y', async () => {

@@ -4,7 +4,7 @@ import { fileError } from '../../ir/errors.js';
 import type { Example } from '../../runtime/train/batch.js';
 import type { Task } from '../../runtime/train/task.js';
 import { field, readJsonl } from './read.js';
-import { checkParts, classCounts, DEFAULT_TEST_FRACTION, holdout, lengthRange, partsLine, userTask, type Parts } from './split.js';
+import { checkParts, classCounts, DEFAULT_TEST_FRACTION, holdout, lengthRange, mapParts, partsLine, tokenClassTask, type Parts } from './split.js';
 
 export type TokenKind = 'chars' | 'words';
 export const UNK = '<unk>';
@@ -68,18 +68,15 @@ export function classifyTask(o: ClassifyOptions): { task: Task; lines: string[] 
   const unknown = parts.test.reduce((n, r) => n + r.tokens.filter((t) => !tokenIndex.has(t)).length, 0);
   const all = [...rows, ...(o.test ? parts.test : [])];
   const majority = Math.max(...labels.map((l) => parts.test.filter((r) => r.label === l).length)) / parts.test.length;
-  const task = userTask({
-    source: { data: o.data, ...(o.test ? { test: o.test } : {}) },
-    splitSeed: o.splitSeed,
+  const task = tokenClassTask({
     name: 'classify',
     summary: `your data: ${o.data}, ${labels.length} classes from the last output (${o.tokens}); chance: ${(100 * majority).toFixed(1)}% (the most common test label)`,
     readout: 'last',
-    loss: 'cross-entropy',
-    metric: 'accuracy',
-    inputSize: 0,
     vocab,
-    outputs: labels.length,
-    parts: { train: parts.train.map(toExample), valid: parts.valid.map(toExample), test: parts.test.map(toExample) },
+    classes: labels.length,
+    parts: mapParts(parts, toExample),
+    source: { data: o.data, ...(o.test ? { test: o.test } : {}) },
+    splitSeed: o.splitSeed,
   });
   const lines = [
     `read ${o.data}${o.test ? ` and ${o.test}` : ''}: ${all.length} examples, ${labels.length} classes (${classCounts(all.map((r) => r.label))})`,

@@ -5,7 +5,7 @@ import { fileError } from '../../ir/errors.js';
 import { readNpy, type NpyArray } from '../../runtime/io/npy.js';
 import type { Example } from '../../runtime/train/batch.js';
 import type { Task } from '../../runtime/train/task.js';
-import { checkParts, classCounts, DEFAULT_TEST_FRACTION, holdout, lengthRange, partsLine, userTask } from './split.js';
+import { checkParts, classCounts, DEFAULT_TEST_FRACTION, holdout, lengthRange, mapParts, partsLine, userTask } from './split.js';
 
 export interface SequencesOptions {
   readonly x: string;
@@ -73,7 +73,6 @@ export function sequencesTask(o: SequencesOptions): { task: Task; lines: string[
     const target = perStep ? y.subarray(n * T, n * T + len) : y.subarray(n, n + 1);
     return classify ? { length: len, features, classes: Int32Array.from(target) } : { length: len, features, values: Float64Array.from(target) };
   };
-  const map = (ns: number[]) => ns.map(toExample);
   const kind = `${classify ? `classification into ${classes} classes` : 'regression (MSE)'} ${perStep ? 'at every step' : 'from the last output'}`;
   const testLabels = classify ? parts.test.flatMap(labelsOf) : [];
   const majority = classify ? Math.max(...[...new Set(testLabels)].map((c) => testLabels.filter((v) => v === c).length)) / testLabels.length : 0;
@@ -87,7 +86,7 @@ export function sequencesTask(o: SequencesOptions): { task: Task; lines: string[
     metric: classify ? 'accuracy' : 'mse',
     inputSize: X,
     outputs: classes,
-    parts: { train: map(parts.train), valid: map(parts.valid), test: map(parts.test) },
+    parts: mapParts(parts, toExample),
   });
   const all = Array.from({ length: N }, (_, n) => n);
   const lines = [

@@ -80,3 +80,13 @@ export function classCounts(labels: readonly string[], max = 8): string {
 export function partsLine(parts: Parts<unknown>, seed: number, testFile?: string): string {
   return `${parts.train.length} train, ${parts.valid.length} validation, ${parts.test.length} test (${testFile ? `test from ${testFile}` : `${Math.round(100 * DEFAULT_TEST_FRACTION)}% held out`}, split seed ${seed})`;
 }
+
+export function mapParts<T, U>(parts: Parts<T>, f: (t: T) => U): Parts<U> {
+  return { train: parts.train.map(f), valid: parts.valid.map(f), test: parts.test.map(f) };
+}
+
+/** Token sequences with class targets, read through an embedding: from the last step (classify) or every step (tagging). */
+export function tokenClassTask(o: { name: string; summary: string; readout: 'last' | 'steps'; vocab: string[]; classes: number; parts: Parts<Example>; source: Record<string, string>; splitSeed: number }): Task {
+  const { classes, ...rest } = o;
+  return userTask({ ...rest, loss: 'cross-entropy', metric: 'accuracy', inputSize: 0, outputs: classes });
+}

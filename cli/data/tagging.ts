@@ -5,7 +5,7 @@ import type { Example } from '../../runtime/train/batch.js';
 import type { Task } from '../../runtime/train/task.js';
 import { UNK, vocabularyOf } from './classify.js';
 import { field, readJsonl, stringArray } from './read.js';
-import { checkParts, classCounts, DEFAULT_TEST_FRACTION, holdout, lengthRange, partsLine, userTask, type Parts } from './split.js';
+import { checkParts, classCounts, DEFAULT_TEST_FRACTION, holdout, lengthRange, mapParts, partsLine, tokenClassTask, type Parts } from './split.js';
 
 export interface TaggingOptions {
   readonly data: string;
@@ -53,18 +53,15 @@ export function taggingTask(o: TaggingOptions): { task: Task; lines: string[] } 
   const all = [...rows, ...(o.test ? parts.test : [])];
   const testTags = parts.test.flatMap((r) => r.tags);
   const majority = Math.max(...tags.map((t) => testTags.filter((x) => x === t).length)) / testTags.length;
-  const task = userTask({
-    source: { data: o.data, ...(o.test ? { test: o.test } : {}) },
-    splitSeed: o.splitSeed,
+  const task = tokenClassTask({
     name: 'tagging',
     summary: `your data: ${o.data}, one of ${tags.length} tags per token (per-token accuracy); chance: ${(100 * majority).toFixed(1)}% (the most common test tag)`,
     readout: 'steps',
-    loss: 'cross-entropy',
-    metric: 'accuracy',
-    inputSize: 0,
     vocab,
-    outputs: tags.length,
-    parts: { train: parts.train.map(toExample), valid: parts.valid.map(toExample), test: parts.test.map(toExample) },
+    classes: tags.length,
+    parts: mapParts(parts, toExample),
+    source: { data: o.data, ...(o.test ? { test: o.test } : {}) },
+    splitSeed: o.splitSeed,
   });
   const lines = [
     `read ${o.data}${o.test ? ` and ${o.test}` : ''}: ${all.length} sequences, ${all.reduce((n, r) => n + r.tokens.length, 0)} tokens, ${tags.length} tags (${classCounts(all.flatMap((r) => r.tags))})`,

@@ -63,7 +63,7 @@ export const rowmnist: Task = {
   name: 'rowmnist',
   summary: `sequential MNIST by rows: one 28-pixel row per step (T = 28), digit from the last output; ${splitNote}; ${CHANCE}`,
   inputSize: SIDE,
-  defaults: { cell: 'lstm', hiddenSize: 128, epochs: 12, batchSize: 64, optimizer: 'adam', lr: 0.002, clipNorm: 1, schedule: 'cosine' },
+  defaults: { cell: 'lstm', hiddenSize: 128, epochs: 15, batchSize: 64, optimizer: 'adam', lr: 0.002, clipNorm: 1, schedule: 'cosine' },
   data: rows,
 };
 

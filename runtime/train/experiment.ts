@@ -3,7 +3,7 @@
 import type { GradientFlow } from './gradient-flow.js';
 import { formatDuration } from './progress.js';
 import type { GateStat } from './saturation.js';
-import { escapeHtml, lineChart, palette, type Series } from './svg.js';
+import { escapeHtml, lineChart, palette, tailBar, tailBarCss, type Series } from './svg.js';
 import { formatMetric, higherIsBetter, metricLabels, type MetricName } from './task.js';
 import type { EpochRecord } from './trainer.js';
 
@@ -134,11 +134,12 @@ function saturationTable(task: string, cells: readonly string[], details: Readon
     stats[0]!.forEach((g, k) => {
       const of = (f: (s: GateStat) => number) => meanStd(stats.map((s) => (s[k] ? f(s[k]!) : NaN))).mean;
       const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-      rows.push(`<tr><td>${escapeHtml(cell)}</td><td>${escapeHtml(g.gate)}</td><td>${g.fn}</td><td>${of((s) => s.mean).toFixed(2)}</td><td>${pct(of((s) => s.low))}</td><td>${pct(of((s) => s.high))}</td></tr>`);
+      const [low, high] = [of((s) => s.low), of((s) => s.high)];
+      rows.push(`<tr><td>${escapeHtml(cell)}</td><td>${escapeHtml(g.gate)}</td><td>${g.fn}</td><td>${of((s) => s.mean).toFixed(2)}</td><td>${pct(low)}</td><td>${pct(high)}</td><td>${tailBar(low, high)}</td></tr>`);
     });
   }
   if (rows.length === 0) return '<p class="note">No saturation measured.</p>';
-  return `<table><tr><th>cell</th><th>value</th><th>fn</th><th>mean</th><th>low tail</th><th>high tail</th></tr>${rows.join('')}</table>`;
+  return `<table><tr><th>cell</th><th>value</th><th>fn</th><th>mean</th><th>low tail</th><th>high tail</th><th>tails</th></tr>${rows.join('')}</table><p class="note">Tails: sigmoid &lt; 0.05 (blue) or &gt; 0.95 (orange); tanh &lt; −0.95 or &gt; 0.95. Every <code>sigmoid</code> and <code>tanh</code> value of the cell's step, named by the cell-source variable holding it.</p>`;
 }
 
 function runsTable(runs: readonly ExperimentRun[]): string {
@@ -177,7 +178,7 @@ body{font-family:sans-serif;max-width:1180px;margin:24px auto;padding:0 16px;col
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}h3{font-size:14px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f4f4f4}
 td.best{background:#eaf6e6}.n{color:#888;font-size:11px}.charts{display:flex;flex-wrap:wrap;gap:12px}.note{font-size:13px;color:#444;max-width:900px}
-code{background:#f6f6f6;font-size:12.5px}
+code{background:#f6f6f6;font-size:12.5px}${tailBarCss}
 </style></head><body>
 <h1>cellforge experiment: ${escapeHtml(o.cells.join(', '))} on ${escapeHtml(taskNames.join(', '))}</h1>
 <p><code>${escapeHtml(o.command)}</code></p>

@@ -1,7 +1,7 @@
 // The training report: one self-contained HTML file (inline SVG and CSS, no scripts, nothing fetched) with the
 // curves, the gradient-flow picture, gate saturation and the task's showcase, for one run or cells side by side.
 import type { RunResult } from './session.js';
-import { escapeHtml, lineChart, palette, type Series } from './svg.js';
+import { escapeHtml, lineChart, palette, tailBar, tailBarCss, type Series } from './svg.js';
 import { formatMetric, metricLabels, type Task } from './task.js';
 import { formatDuration } from './progress.js';
 
@@ -86,13 +86,11 @@ function saturationTable(runs: readonly RunResult[]): string {
     }
     b.forEach((g, k) => {
       const init = a?.[k];
-      const bar = (low: number, high: number) =>
-        `<span class="bar"><span style="width:${(100 * low).toFixed(1)}%;background:#6baed6"></span><span style="width:${(100 * high).toFixed(1)}%;background:#fd8d3c"></span></span>`;
       const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
       rows.push(
         `<tr><td>${escapeHtml(r.cell)}</td><td>${escapeHtml(g.gate)}</td><td>${g.fn}</td>` +
-          `<td>${init ? `${init.mean.toFixed(2)}` : ''}</td><td>${init ? `${pct(init.low)} / ${pct(init.high)} ${bar(init.low, init.high)}` : ''}</td>` +
-          `<td>${g.mean.toFixed(2)}</td><td>${pct(g.low)} / ${pct(g.high)} ${bar(g.low, g.high)}</td></tr>`,
+          `<td>${init ? `${init.mean.toFixed(2)}` : ''}</td><td>${init ? `${pct(init.low)} / ${pct(init.high)} ${tailBar(init.low, init.high)}` : ''}</td>` +
+          `<td>${g.mean.toFixed(2)}</td><td>${pct(g.low)} / ${pct(g.high)} ${tailBar(g.low, g.high)}</td></tr>`,
       );
     });
   }
@@ -151,7 +149,7 @@ h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f4f4f4}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.note{font-size:13px;color:#444;max-width:900px}
 code,pre{background:#f6f6f6;font-size:12.5px}pre{padding:8px;white-space:pre-wrap}
-.bar{display:inline-flex;width:90px;height:9px;background:#eee;vertical-align:middle;margin-left:6px}.bar span{display:block;height:9px}
+${tailBarCss}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(task.summary)}</p>

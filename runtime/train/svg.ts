@@ -132,3 +132,11 @@ function logTicks(l0: number, l1: number): number[] {
   }
   return out;
 }
+
+/** A small inline bar of the two tails of a saturating value: low (blue) then high (orange), as fractions. */
+export function tailBar(low: number, high: number): string {
+  return `<span class="bar"><span style="width:${(100 * low).toFixed(1)}%;background:#6baed6"></span><span style="width:${(100 * high).toFixed(1)}%;background:#fd8d3c"></span></span>`;
+}
+
+/** The CSS the tail bars need. */
+export const tailBarCss = '.bar{display:inline-flex;width:90px;height:9px;background:#eee;vertical-align:middle;margin-left:6px}.bar span{display:block;height:9px}';

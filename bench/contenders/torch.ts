@@ -20,6 +20,9 @@ export function findTorchPython(): { python: string } | { reason: string } {
   return { reason: `no Python with torch and numpy (tried ${candidates.join(', ')}; set CELLFORGE_PYTHON)` };
 }
 
+/** The user's own OpenMP wait policy, read before the native backend sets its default. */
+const userWaitPolicy = process.env.OMP_WAIT_POLICY;
+
 interface Reply {
   ok?: boolean;
   ms?: number;
@@ -35,9 +38,13 @@ class TorchProcess {
 
   constructor(python: string) {
     const script = fileURLToPath(new URL('../torch_runner.py', import.meta.url));
-    // Idle OpenMP threads sleep, as the native backend's do (runtime/native/library.ts): on a loaded machine a
-    // spinning thread pool loses far more than it gains, and both sides should run under the same policy.
-    const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+    // PyTorch runs under its own default OpenMP wait policy (spinning), not the one the native backend sets for
+    // itself in this process (runtime/native/library.ts), unless the user chose one; CELLFORGE_TORCH_OMP_WAIT
+    // overrides it for the child alone (PASSIVE helps it a lot on a loaded machine, costs it on a quiet one).
+    const env = { ...process.env };
+    if (userWaitPolicy === undefined) delete env.OMP_WAIT_POLICY;
+    else env.OMP_WAIT_POLICY = userWaitPolicy;
+    if (process.env.CELLFORGE_TORCH_OMP_WAIT) env.OMP_WAIT_POLICY = process.env.CELLFORGE_TORCH_OMP_WAIT;
     this.child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'], env });
     createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.(JSON.parse(line) as Reply));
     this.child.stderr.resume();

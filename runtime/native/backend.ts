@@ -12,6 +12,8 @@ import { nativeLibrary, type NativeLibrary } from './library.js';
 export interface NativeOptions {
   /** Threads inside the library (default: the cores this process may use). Results do not depend on it. */
   readonly threads?: number;
+  /** Tests: share time loops and products over the threads from this many multiply-adds (default 2²²). */
+  readonly shareFrom?: number;
 }
 
 interface NativeTape {
@@ -32,6 +34,7 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
   // Generate eagerly for error reporting: an unsupported cell fails at construction, not mid-training.
   guardDepth(cell.file, () => cProgram(cell, { X: 1, H: 1 }));
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  const shareFrom = options.shareFrom ?? 2 ** 22;
   const weights = new Map<string, PackedWeights>();
   const outstanding = new Set<NativeTape>();
   let generation = 0;
@@ -87,6 +90,7 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
       new Int32Array(M.buffer, Number(L[layout.index('LEN')]) * 4, B).set(run.lengths);
       region(tape, 'X', T * B * X).set(run.input);
       cell.states.forEach((_, k) => region(tape, `S${k}`, B * H).set(run.initial[k]!));
+      lib.shareFrom(shareFrom);
       lib.forward(W, M, L, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, threads);
       const result = {
         output: region(tape, 'OUT', T * B * H).slice(),
@@ -107,6 +111,7 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
       const { X, H } = dims;
       region(tape, 'GOUT', T * B * H).set(gradOutput);
       cell.states.forEach((_, k) => region(tape, `C${k}`, B * H).set(gradFinal[k]!));
+      tape.lib.shareFrom(shareFrom);
       tape.lib.backward(tape.W, tape.M, tape.L, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, threads);
       return {
         dInput: region(tape, 'DX', T * B * X).slice(),

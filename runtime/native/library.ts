@@ -22,6 +22,10 @@ export interface NativeLibrary {
   forward: Run;
   backward: Run;
   pack: Fn<[Float32Array, Float32Array, number, number, number, number]>;
+  /** Sets the smallest loop or product (multiply-adds) shared over threads; the default is 2²². */
+  shareFrom: (n: number) => void;
+  /** Threads of the latest time loop run (1 when it was too small to share). */
+  lastTeam: () => number;
 }
 
 /** Compile times of this process, for --verbose and the benchmark. */
@@ -76,5 +80,7 @@ async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
     forward: lib.func(`void cf_forward(${gemmArgs})`) as Run,
     backward: lib.func(`void cf_backward(${gemmArgs})`) as Run,
     pack: lib.func('void cf_pack(float *dst, const float *src, int64_t K, int64_t N, int64_t sk, int64_t sn)'),
+    shareFrom: lib.func('void cf_share_from(int64_t n)') as (n: number) => void,
+    lastTeam: lib.func('int cf_last_team(void)') as () => number,
   };
 }

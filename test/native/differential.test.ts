@@ -8,6 +8,8 @@ import { backendSuite } from '../helpers/backend-suite.js';
 import { describeWith } from '../helpers/component.js';
 import { above, differential, results, type DiffConfig } from '../helpers/differential.js';
 import { nativeBackend } from '../../runtime/native/backend.js';
+import { nativeLibrary } from '../../runtime/native/library.js';
+import type { CompiledCell } from '../../compiler/compiled-cell.js';
 import { findToolchain } from '../../runtime/native/toolchain.js';
 import { fuzz } from '../../fuzz/run.js';
 
@@ -30,33 +32,56 @@ describeWith('C compiler', missing, 'native backend', () => {
     });
   });
 
+  /** A native backend on `threads` threads that shares every time loop and product (shareFrom 0: no size
+   * threshold), remembering its cells so that a test can ask the library how many threads its last loop had. */
+  const sharing = (threads: number, used: CompiledCell[] = []) => (cell: CompiledCell) => {
+    used.push(cell);
+    return nativeBackend(cell, { threads, shareFrom: 0 });
+  };
+  const lastTeam = async (cell: CompiledCell, cfg: DiffConfig) => (await nativeLibrary(cell, { X: cfg.inputSize, H: cfg.hiddenSize })).lastTeam();
+
   describe('native vs reference: time loops and products split over threads', () => {
-    const threaded = (cell: Parameters<typeof nativeBackend>[0]) => nativeBackend(cell, { threads: 3 });
-    // B=13 and products large enough that the library splits the examples and the tiles of every product
+    // 3 threads, B=13: each step's products split by weight panels, the fused loops by examples (5, 4, 4 here and
+    // in the second layer), the hoisted and deferred products by tiles.
     const cfg: DiffConfig = { steps: 9, batch: 13, inputSize: 40, hiddenSize: 70, numLayers: 2, bidirectional: true, lengths: [9, 3, 1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 9], initialStates: true, truncate: 4 };
     it.each(['lstm', 'gru', 'indrnn', 'lstm_layernorm'])('%s', async (name) => {
-      expect(above(await differential(builtinCell(name), threaded, cfg), TOL)).toEqual({});
+      const used: CompiledCell[] = [];
+      expect(above(await differential(builtinCell(name), sharing(3, used), cfg), TOL)).toEqual({});
+      expect(await lastTeam(used[0]!, cfg)).toBe(3);
     });
   });
 
-  describe('native: the differential fuzzer (fuzz/run.ts)', () => {
-    // Each random cell is a new library to compile (~0.5-1 s), so fewer runs than the js/wasm fuzz test.
-    it('16 runs with seed 20240611 (all forms)', async () => {
-      const result = await fuzz({ runs: 16, seed: 20_240_611, forms: 'all', backends: ['native'] });
-      expect(result.message ?? '').toBe('');
-      expect(result.runs).toBe(16);
-    }, 240_000);
-  });
-
   describe('native: the thread count changes no bit', () => {
-    // Examples of a time loop and tiles of a product are computed by the same instructions whichever thread runs
-    // them, and bias gradients are summed in row order after the loop: so any thread count gives the same bits.
-    const run = (cell: ReturnType<typeof compileCell>, cfg: DiffConfig, threads: number) => results(cell, (c) => nativeBackend(c, { threads }), cfg);
-    it('lstm at sizes where every product is split: 1, 2 and 3 threads', async () => {
+    // Each element of a product is the same chain of multiply-adds whichever thread, panel or row tile computes it,
+    // examples' fused loops do not depend on their neighbours, and bias gradients are summed in row order after the
+    // loop: so any thread count gives the same bits.
+    const run = (cell: CompiledCell, cfg: DiffConfig, threads: number) => results(cell, sharing(threads), cfg);
+    it('lstm: 1, 2 and 3 threads, variable lengths, both directions', async () => {
       const cfg: DiffConfig = { steps: 12, batch: 11, inputSize: 64, hiddenSize: 96, bidirectional: true, lengths: [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2], initialStates: true };
-      const one = await run(builtinCell('lstm'), cfg, 1);
-      expect(await run(builtinCell('lstm'), cfg, 2)).toEqual(one);
-      expect(await run(builtinCell('lstm'), cfg, 3)).toEqual(one);
+      const cell = builtinCell('lstm');
+      const one = await run(cell, cfg, 1);
+      expect(await lastTeam(cell, cfg)).toBe(1);
+      expect(await run(cell, cfg, 2)).toEqual(one);
+      expect(await lastTeam(cell, cfg)).toBe(2);
+      expect(await run(cell, cfg, 3)).toEqual(one);
+      expect(await lastTeam(cell, cfg)).toBe(3);
+    }, 60_000);
+    it('gru with one example on 2 threads: the second thread has weight panels and no example', async () => {
+      const cfg: DiffConfig = { steps: 30, batch: 1, inputSize: 16, hiddenSize: 100, initialStates: true };
+      const cell = builtinCell('gru');
+      const one = await run(cell, cfg, 1);
+      expect(await run(cell, cfg, 2)).toEqual(one);
+      expect(await lastTeam(cell, cfg)).toBe(2);
+    }, 60_000);
+    it('without shareFrom, a small loop stays on one thread and a large one is shared', async () => {
+      const cell = builtinCell('lstm');
+      const small: DiffConfig = { steps: 4, batch: 3, inputSize: 8, hiddenSize: 16 };
+      await results(cell, (c) => nativeBackend(c, { threads: 2 }), small);
+      expect(await lastTeam(cell, small)).toBe(1);
+      // T·B·(4H + 16H) = 40·33·3200 multiply-adds ≥ 2²²
+      const large: DiffConfig = { steps: 40, batch: 33, inputSize: 64, hiddenSize: 160 };
+      await results(cell, (c) => nativeBackend(c, { threads: 2 }), large);
+      expect(await lastTeam(cell, large)).toBe(2);
     }, 60_000);
     it('12 random cells and configurations (seeded): 2 threads equal 1 thread', async () => {
       const cases = fc.sample(caseArb('all'), { numRuns: 12, seed: 77 });
@@ -66,5 +91,14 @@ describeWith('C compiler', missing, 'native backend', () => {
         expect(await run(cell, cfg, 2), caseSource(c)).toEqual(await run(cell, cfg, 1));
       }
     }, 120_000);
+  });
+
+  describe('native: the differential fuzzer (fuzz/run.ts)', () => {
+    // Each random cell is a new library to compile (~0.5-1 s), so fewer runs than the js/wasm fuzz test.
+    it('16 runs with seed 20240611 (all forms)', async () => {
+      const result = await fuzz({ runs: 16, seed: 20_240_611, forms: 'all', backends: ['native'] });
+      expect(result.message ?? '').toBe('');
+      expect(result.runs).toBe(16);
+    }, 240_000);
   });
 });

@@ -9,8 +9,10 @@ typedef int64_t idx;
 #define NV 2
 #define NR (NV * VW)
 #define KC 384
-/* Smallest M·N·K split over threads: ~4 M multiply-adds (tens of µs on one core), where waking sleeping threads pays. */
-#define PAR_MIN (1L << 22)
+/* Smallest M·N·K split over threads: ~4 M multiply-adds (tens of µs on one core), where waking sleeping threads
+   pays. A variable so that tests can split small problems (cf_share_from). */
+static idx par_min = 1L << 22;
+EXPORT void cf_share_from(idx n) { par_min = n; }
 /* Floats of B [K, N] packed: ceil(N / NR) panels of K rows of NR columns. */
 static inline idx packed_floats(idx K, idx N) { return ((N + NR - 1) / NR) * NR * K; }
 /* Panel p holds, for each k, columns p*NR .. p*NR+NR-1 of B, where B(k, n) = src[k*sk + n*sn]; zeros past N. */
@@ -78,6 +80,33 @@ static inline void gemm_tile(idx t, idx rblocks, idx M, idx N, idx K, idx k0, id
   else tile_rows(mr, kc, a, ars, aks, b, acc);
   tile_out(C + m0 * ldc + p * NR, ldc, mr, nc, acc, set);
 }
+/* One row against up to four panels at once (8 accumulator chains): a batch-1 step's product is otherwise
+   bound by the latency of its two chains per panel. Each element is the same chain as in tile_rows. */
+static void gemm_row(idx N, idx k0, idx kc, idx K, const float *A, idx aks, const float *Bp, float *C, int set) {
+  const idx panels = (N + NR - 1) / NR;
+  for (idx p = 0; p < panels; p += 4) {
+    const int np = panels - p < 4 ? (int)(panels - p) : 4;
+    vf acc[4][MR][NV];
+    for (int i = 0; i < 4; i++) for (int v = 0; v < NV; v++) acc[i][0][v] = (vf){0};
+    const float *b = Bp + (p * K + k0) * NR;
+    const idx ps = K * NR;
+    if (np == 4) {
+      for (idx k = 0; k < kc; k++) {
+        const vf x = SPLAT(A[(k0 + k) * aks]);
+        for (int i = 0; i < 4; i++) for (int v = 0; v < NV; v++) acc[i][0][v] = VFMA(x, LD(b + i * ps + k * NR + v * VW), acc[i][0][v]);
+      }
+    } else {
+      for (idx k = 0; k < kc; k++) {
+        const vf x = SPLAT(A[(k0 + k) * aks]);
+        for (int i = 0; i < np; i++) for (int v = 0; v < NV; v++) acc[i][0][v] = VFMA(x, LD(b + i * ps + k * NR + v * VW), acc[i][0][v]);
+      }
+    }
+    for (int i = 0; i < np; i++) {
+      const idx c0 = (p + i) * NR;
+      tile_out(C + c0, 0, 1, N - c0 < NR ? (int)(N - c0) : NR, acc[i], set);
+    }
+  }
+}
 /* C[M, N] (+)= A·B: A(m, k) = A[m*ars + k*aks]; B packed (pack above); C row-major with leading dimension ldc. */
 static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {
   if (M <= 0 || N <= 0) return;
@@ -89,7 +118,8 @@ static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const fl
   for (idx k0 = 0; k0 < K; k0 += KC) {
     idx kc = K - k0 < KC ? K - k0 : KC;
     int set = !accumulate && k0 == 0;
-    if (nt > 1 && M * N * kc >= PAR_MIN) {
+    if (M == 1) gemm_row(N, k0, kc, K, A, aks, Bp, C, set);
+    else if (nt > 1 && M * N * kc >= par_min) {
 #pragma omp parallel for num_threads(nt) schedule(static)
       for (idx t = 0; t < tiles; t++) gemm_tile(t, rblocks, M, N, K, k0, kc, A, ars, aks, Bp, C, ldc, set);
     } else {

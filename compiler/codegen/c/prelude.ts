@@ -8,6 +8,7 @@
 // with IEEE behaviour at 0, ±inf, NaN and denormals.
 import { cMathSource } from './math.js';
 import { cGemmSource } from './gemm.js';
+import { cTeamSource } from './team.js';
 
 export const cPrelude = `#include <stdint.h>
 #include <string.h>
@@ -57,6 +58,7 @@ static inline void STP(float *p, vf v, int n) { memcpy(p, &v, (size_t)n * 4); }
 static inline vf SEL(vi m, vf a, vf b) { return (vf)((m & (vi)a) | (~m & (vi)b)); }
 ${cMathSource}
 ${cGemmSource}
+${cTeamSource}
 /* dst[i] += sum over rows r in order of src[r*cols + i] */
 static void sum_rows(const float *src, long rows, int cols, float *dst) {
   for (long r = 0; r < rows; r++) for (int i = 0; i < cols; i++) dst[i] += src[r * cols + i];

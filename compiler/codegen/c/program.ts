@@ -1,7 +1,7 @@
 // The C library of one (cell, X, H): the same kernel plan as js and wasm — the hoisted input product before the
 // forward loop, per step the recurrent products and fused phase loops, the weight and input gradients as one
-// product each after the backward loop — with the time loops inside the C. Examples are split over threads, each
-// thread running the whole time loop for its own (no synchronisation per step). Code is independent of B and T.
+// product each after the backward loop — with the time loops inside the C, on a team of threads (team.ts). Code is
+// independent of B and T.
 import type { CompiledCell } from '../../compiled-cell.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
@@ -47,28 +47,38 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const stepWork = (plan: StepPlan) => plan.graph.nodes.filter((n) => plan.role[n.id] === 'gemm').reduce((a, n) => a + sizeOf(plan.graph.nodes[n.args[0]!]!.shape, dims), 0) + 16 * H * plan.phaseCount;
   const tableEntries = layout.regions.map((r, k) => `R[${k}] = ${r.block === 'weights' ? '(float *)W' : 'M'} + L[${k}];`);
   const entry = (sig: string, body: string[]) => [`EXPORT void ${sig} {`, `  float *R[${layout.regions.length}];`, ...tableEntries.map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `}`].join('\n');
-  /** Splits [0, B) over up to nt threads (one when the loop is small), each calling `call` on its examples. */
-  const split = (work: number, call: string) => [
+  /** Runs `loop` on a team of up to nt threads (one when the loop is small): thread q owns examples [b0, b1). */
+  const team = (work: number, loop: string) => [
     `{`,
-    `  int parts = nt < B ? nt : B;`,
-    `  if ((idx)T * B * ${work} < PAR_MIN) parts = 1;`,
-    `#pragma omp parallel for num_threads(parts) schedule(static, 1) if (parts > 1)`,
-    `  for (int q = 0; q < parts; q++) { const int b0 = (int)((idx)q * B / parts), b1 = (int)((idx)(q + 1) * B / parts); ${call} }`,
+    `  team_barrier bar = {0, 0};`,
+    `  const int size = team_size(nt, T, B, ${work});`,
+    `#pragma omp parallel num_threads(size) if (size > 1)`,
+    `  {`,
+    `#ifdef _OPENMP`,
+    `    team tm = {&bar, omp_get_thread_num(), omp_get_num_threads(), 0};`,
+    `#else`,
+    `    team tm = {&bar, 0, 1, 0};`,
+    `#endif`,
+    `    if (tm.q == 0) last_team = tm.parts;`,
+    `    const int b0 = (int)((idx)tm.q * B / tm.parts), b1 = (int)((idx)(tm.q + 1) * B / tm.parts);`,
+    `    ${loop}`,
+    `  }`,
     `}`,
   ];
   const forwardLoop = [
-    `static void fwd_loop(float *const *R, int T, int B, int rev, int keep, int b0, int b1) {`,
-    `  for (int s = 0; s < T; s++) {`,
-    `    if (!times(R, B, b0, b1, s, rev)) break;`,
+    `static void fwd_loop(float *const *R, int T, int B, int rev, int keep, int b0, int b1, team *tm) {`,
+    `  const int steps = last_step(R, B, T);`,
+    `  for (int s = 0; s < steps; s++) {`,
+    `    times(R, B, b0, b1, s, rev);`,
     ...fwdStep.map((l) => `    ${l}`),
     `    fwd_commit(R, B, b0, b1, keep);`,
     `  }`,
     `}`,
   ].join('\n');
   const backwardLoop = [
-    `static void bwd_loop(float *const *R, int T, int B, int rev, int truncate, int b0, int b1) {`,
-    `  for (int s = T - 1; s >= 0; s--) {`,
-    `    if (!times(R, B, b0, b1, s, rev)) continue;`,
+    `static void bwd_loop(float *const *R, int T, int B, int rev, int truncate, int b0, int b1, team *tm) {`,
+    `  for (int s = last_step(R, B, T) - 1; s >= 0; s--) {`,
+    `    times(R, B, b0, b1, s, rev);`,
     `    bwd_prep(R, B, b0, b1, s, truncate);`,
     ...bwdStep.map((l) => `    ${l}`),
     `    bwd_commit(R, B, b0, b1);`,
@@ -81,14 +91,14 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     zero('OUT', `(idx)T * B * ${H}`),
     `/* input projections hoisted out of the time loop: all T·B rows in one product */`,
     ...hoisted,
-    ...split(stepWork(forwardPlan), 'fwd_loop(R, T, B, rev, keep, b0, b1);'),
+    ...team(stepWork(forwardPlan), 'fwd_loop(R, T, B, rev, keep, b0, b1, &tm);'),
   ]);
   const backward = entry('cf_backward(const float *W, float *M, const idx *L, int T, int B, int rev, int truncate, int nt)', [
     ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),
     zero('DX', `(idx)T * B * ${X}`),
     ...[...backwardPlan.perTime].map((id) => zero(`b.PT${id}`, `(idx)T * B * ${sizeOf(bw.nodes[id]!.shape, dims)}`)),
     ...rowSums.map((r) => zero(r.name, `(idx)T * B * ${r.size}`)),
-    ...split(stepWork(backwardPlan), 'bwd_loop(R, T, B, rev, truncate, b0, b1);'),
+    ...team(stepWork(backwardPlan), 'bwd_loop(R, T, B, rev, truncate, b0, b1, &tm);'),
     `/* weight and input gradients: one product each over all T·B rows */`,
     ...deferred(cell, dims, backwardPlan, bs, R),
     ...rowSums.map((r) => `sum_rows(${R(r.name)}, (idx)T * B, ${r.size}, ${R(`GP${r.i}`)});`),
@@ -116,15 +126,13 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   return { source, run, packs };
 }
 
-/** TIME[b] = the time example b in [b0, b1) reads at step s (-1 past its length); returns how many are active. */
+/** TIME[b] = the time example b in [b0, b1) reads at step s (-1 past its length). */
 function timesFunction(): string {
-  return `static int times(float *const *R, int B, int b0, int b1, int s, int rev) {
+  return `static void times(float *const *R, int B, int b0, int b1, int s, int rev) {
   const int32_t *LEN = (const int32_t *)R[0];
   int32_t *TIME = (int32_t *)R[1];
-  int active = 0;
   (void)B;
-  for (int b = b0; b < b1; b++) { const int len = LEN[b]; const int t = s < len ? (rev ? len - 1 - s : s) : -1; TIME[b] = t; active += t >= 0; }
-  return active;
+  for (int b = b0; b < b1; b++) { const int len = LEN[b]; TIME[b] = s < len ? (rev ? len - 1 - s : s) : -1; }
 }`;
 }
 
@@ -133,16 +141,20 @@ function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions
   const graph = plan.graph;
   const step: string[] = [];
   for (let p = 1; p < plan.phaseCount; p++) {
-    for (const { node: n, operand: v, weight: i, R: Rn, K: Kn } of stepProducts(plan, p, dims)) {
+    const products = stepProducts(plan, p, dims);
+    // Every thread's operands are complete before the products, and every product before the fused loop.
+    if (products.length) step.push('team_sync(tm);');
+    for (const { node: n, operand: v, weight: i, R: Rn, K: Kn } of products) {
       const operand = st.raw(v);
       const first = operand.index(0);
       if (!(first.startsWith('b ') || first === 'b') || v.shape.length === 0) throw unsupported(graph, n, 'a matrix product of a value that is not per-example');
       const out = st.raw(n).array;
       const packed = (name: string) => `R[${st.region(name)}]`;
-      // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT).
-      if (n.op === 'matvec') step.push(`gemm(b1 - b0, ${Rn}, ${Kn}, ${operand.array} + (idx)b0 * ${Kn}, ${Kn}, 1, ${packed(`WN${i}`)}, ${out} + (idx)b0 * ${Rn}, ${Rn}, 0, 1);`);
-      else step.push(`gemm(b1 - b0, ${Kn}, ${Rn}, ${operand.array} + (idx)b0 * ${Rn}, ${Rn}, 1, ${packed(`WT${i}`)}, ${out} + (idx)b0 * ${Kn}, ${Kn}, 0, 1);`);
+      // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT). All B rows, this thread's panels.
+      if (n.op === 'matvec') step.push(`gemm_share(tm, B, ${Rn}, ${Kn}, ${operand.array}, ${Kn}, 1, ${packed(`WN${i}`)}, ${out}, ${Rn});`);
+      else step.push(`gemm_share(tm, B, ${Kn}, ${Rn}, ${operand.array}, ${Rn}, 1, ${packed(`WT${i}`)}, ${out}, ${Kn});`);
     }
+    if (products.length) step.push('team_sync(tm);');
     const fn = phaseFunction(`${tag}_phase${p}`, plan, p, dims, st);
     if (fn) {
       functions.push(fn);

@@ -1,0 +1,55 @@
+// The time loops' thread team: every thread runs the whole time loop; each step's products are split over the
+// threads by panels of the packed weights (each thread streams only its share of W, and the per-step product
+// has all B rows for its register tiles), the fused loops by examples. A spinning barrier joins the two halves
+// of each product phase: the products read every example's operand, the fused loops every column of the
+// product. The barrier spins with pause, then yields (a descheduled partner on a loaded machine must not cost a
+// whole time slice of spinning); OpenMP's own barrier would sleep in the kernel under OMP_WAIT_POLICY=PASSIVE.
+// Which thread computes a panel changes no bit: each element is the same chain of multiply-adds (gemm.ts).
+
+export const cTeamSource = `
+#include <sched.h>
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+typedef struct { int count; int sense; } team_barrier;
+typedef struct { team_barrier *bar; int q, parts, sense; } team;
+static void team_sync(team *tm) {
+  if (tm->parts == 1) return;
+  const int s = !tm->sense;
+  tm->sense = s;
+  if (__atomic_add_fetch(&tm->bar->count, 1, __ATOMIC_ACQ_REL) == tm->parts) {
+    __atomic_store_n(&tm->bar->count, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&tm->bar->sense, s, __ATOMIC_RELEASE);
+  } else {
+    for (int spins = 0; __atomic_load_n(&tm->bar->sense, __ATOMIC_ACQUIRE) != s; spins++) {
+      if (spins < 20000) CPU_RELAX();
+      else sched_yield();
+    }
+  }
+}
+/* C[M, N] = A·B over this thread's share of B's panels (columns [c0, c1)). */
+static void gemm_share(const team *tm, idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc) {
+  const idx panels = (N + NR - 1) / NR;
+  const idx p0 = panels * tm->q / tm->parts, p1 = panels * (tm->q + 1) / tm->parts;
+  const idx c0 = p0 * NR, c1 = p1 * NR < N ? p1 * NR : N;
+  if (c1 > c0) gemm(M, c1 - c0, K, A, ars, aks, Bp + p0 * K * NR, C + c0, ldc, 0, 1);
+}
+/* Threads for a time loop of T·B·work multiply-adds: up to nt, one when it is too small to share. */
+static int team_size(int nt, idx T, int B, idx work) {
+  return nt > 1 && T * B * work >= par_min ? nt : 1;
+}
+/* The size of the latest team (tests check that a loop was really shared). */
+static int last_team = 0;
+EXPORT int cf_last_team(void) { return last_team; }
+/* Steps until every example has ended (the loops must agree on it: all threads meet at every barrier). */
+static int last_step(float *const *R, int B, int T) {
+  const int32_t *LEN = (const int32_t *)R[0];
+  int m = 0;
+  for (int b = 0; b < B; b++) m = LEN[b] > m ? LEN[b] : m;
+  return m < T ? m : T;
+}
+`;

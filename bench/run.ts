@@ -35,6 +35,13 @@ const MIN_ROUNDS_HEAVY = 2;
 const MIN_ROUNDS_HEAVY_LATE = 1;
 /** A sample lasts at least this long: shorter runs are repeated back to back within one sample (and averaged). */
 const MIN_SAMPLE_MS = 25;
+/** Warm-up: runs until this much time has passed (at least 2, at most MAX_WARMUPS). */
+const WARM_MS = 500;
+const MAX_WARMUPS = 40;
+/** A pause before the first row (see where it is used). */
+const QUIET_START_MS = 3000;
+/** Runs shorter than this get an untimed primer run before each sample (stats.ts, SETTLE_MS). */
+const PRIME_BELOW_MS = 1000;
 
 interface Options {
   quick: boolean;
@@ -217,6 +224,10 @@ async function main(): Promise<void> {
     gemm = await gemmRow(512, opts.quick ? 1 : 3);
   }
 
+  // V8 keeps compiling the compiler's modules (TypeScript, ts-morph) on a background thread for about a second
+  // after they are first used: on 2 cores the first rows ran up to 2x slower until it finished (measured).
+  if (!opts.quick) await new Promise((resolve) => setTimeout(resolve, QUIET_START_MS));
+
   const rows: RowResult[] = [];
   const totalRows = cases.length * opts.modes.length;
   for (const c of cases) {
@@ -245,13 +256,16 @@ async function main(): Promise<void> {
           res[k.name] = e instanceof Skip ? { status: 'n/a', reason: message(e) } : { status: 'error', reason: `prepare: ${message(e)}` };
         }
       }
-      // Warm-up (untimed for the medians): two runs, or one when a run takes seconds; none in --quick.
+      // Warm-up (untimed for the medians): at least two runs and WARM_MS of them (one run when it takes seconds);
+      // none in --quick. A new RNN's first ~15 runs at S2 are 2x slower here: every output is fresh memory until
+      // glibc raises its mmap threshold (page faults cost ~10 µs each in this VM), and the JIT is still tiering up.
       const warmups = opts.quick ? 0 : 2;
       const live: typeof prepared = [];
       for (const p of prepared) {
         const warm: number[] = [];
         try {
-          for (let k = 0; k < warmups; k++) {
+          const start = performance.now();
+          for (let k = 0; k < warmups || (k < MAX_WARMUPS && performance.now() - start < WARM_MS); k++) {
             await p.runner.before?.();
             warm.push(await time(() => p.runner.run()));
             if (warm[0]! > 2000) break; // a long run warms itself up
@@ -286,7 +300,7 @@ async function main(): Promise<void> {
       );
       row.rounds = Math.max(0, ...caps.values());
       const samples = await interleaved(
-        live.map((p) => ({ name: p.name, cap: caps.get(p.name)!, reps: reps.get(p.name)!, run: () => p.runner.run(), ...(p.runner.before ? { before: () => p.runner.before!() } : {}) })),
+        live.map((p) => ({ name: p.name, cap: caps.get(p.name)!, reps: reps.get(p.name)!, prime: !p.runner.runTimed && res[p.name]!.warmupMs!.at(-1)! < PRIME_BELOW_MS, run: () => p.runner.run(), ...(p.runner.before ? { before: () => p.runner.before!() } : {}) })),
         row.rounds,
         (name, e) => (res[name] = { status: 'error', reason: message(e) }),
       );

@@ -26,6 +26,8 @@ export interface Timed {
   run(): Promise<void>;
   /** Mean ms of `reps` runs as the contender measured them (instead of timing run() here). */
   runTimed?(reps: number): Promise<number>;
+  /** One untimed run before each sample (see SETTLE_MS). */
+  readonly prime?: boolean;
 }
 
 /** Wall-clock milliseconds of one call. */
@@ -54,6 +56,16 @@ export function repsFor(runMs: number, minMs: number, maxReps = 100): number {
  * sampled fewer times, while the others go on). Returns the samples (ms) per contender name; `onError` drops a
  * contender that throws.
  */
+/**
+ * Between samples of different contenders: a pause, then (for a contender marked `prime`) one untimed run. On a
+ * 2-core VM, onnxruntime's pool spins for 10-40 ms after a run (measured: 27 % of a core in the 100 ms after one),
+ * which slows whatever runs next; and the first run after the cores were idle or busy with another contender is
+ * up to 2x slower than the runs after it. The pause lets spinning pools go to sleep; the primer run pays the
+ * wake-up, so each sample times warm runs of its own contender only.
+ */
+export const SETTLE_MS = 50;
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, SETTLE_MS));
+
 export async function interleaved(
   runners: readonly (Timed & { readonly cap?: number; readonly reps?: number })[],
   rounds: number,
@@ -66,7 +78,9 @@ export async function interleaved(
       const r = runners[(k + round) % runners.length]!;
       if (!live.has(r.name) || round >= (r.cap ?? rounds)) continue;
       try {
+        await settle();
         await r.before?.();
+        if (r.prime) await r.run();
         samples.get(r.name)!.push(r.runTimed ? await r.runTimed(r.reps ?? 1) : await timeReps(() => r.run(), r.reps ?? 1));
       } catch (e) {
         live.delete(r.name);

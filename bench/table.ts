@@ -127,7 +127,7 @@ export function formatReport(rep: Report): string {
     `median ms per run (GFLOP/s) — interleaved round-robin, ${
       rep.options.quick
         ? '1 round, no warm-up'
-        : `after warm-up (2 runs, 1 when a run takes > 2 s), up to ${rep.options.maxRounds} rounds; a contender takes part in as many rounds as fit its time share (min 3; min 2 for runs over 5 s, 1 once the run is past its 7-minute budget): "samples" is the range per row; a sample of a run under 25 ms is the mean of back-to-back calls lasting >= 25 ms`
+        : `after warm-up (runs for 0.5 s, at least 2 and at most 40; 1 when a run takes > 2 s), up to ${rep.options.maxRounds} rounds; a contender takes part in as many rounds as fit its time share (min 3; min 2 for runs over 5 s, 1 once the run is past its 7-minute budget): "samples" is the range per row; a sample of a run under 25 ms is the mean of back-to-back calls lasting >= 25 ms; before each sample a 50 ms pause and, for runs under 1 s, one untimed run`
     }`,
   );
   out.push(rep.flopNote);

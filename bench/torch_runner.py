@@ -7,6 +7,9 @@
 #   {"op": "dispose", "id"}     -> {"ok": true}
 # builtin: nn.LSTM / nn.GRU. custom: the same cell (and MGU) written as a TorchScript module, as a researcher would
 # write a new cell: the input projection of all steps in one product, then a Python-level loop over time.
+# export: any cell as `cellforge export --to pytorch` writes it ("module": the .py; eager, the same hoisting), its
+# parameters read from dir/<state-dict name>.f32 (bench/custom-cells.ts).
+import importlib.util
 import json
 import os
 import sys
@@ -104,6 +107,9 @@ def load(d, name, shape):
 def prepare(m):
     torch.set_num_threads(m["threads"])
     B, X, H, T, d = m["B"], m["X"], m["H"], m["T"], m["dir"]
+    if m["impl"] == "export":
+        prepare_export(m)
+        return
     gates = {"lstm": 4, "gru": 3, "mgu": 2}[m["cell"]]
     if m["impl"] == "builtin":
         model = (nn.LSTM if m["cell"] == "lstm" else nn.GRU)(X, H)
@@ -119,6 +125,23 @@ def prepare(m):
         model.bias_hh_l0.copy_(load(d, "bias_hh_l0", (gates * H,)))
     x = load(d, "x", (T, B, X))
     gout = load(d, "gout", (T, B, H))
+    finish(m, model, run_model, x, gout)
+
+
+def prepare_export(m):
+    B, X, H, T, d = m["B"], m["X"], m["H"], m["T"], m["dir"]
+    spec = importlib.util.spec_from_file_location("exported_%d" % m["id"], m["module"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.RNN(X, H)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(load(d, name, tuple(p.shape)))
+    finish(m, model, lambda x: model(x)[0], load(d, "x", (T, B, X)), load(d, "gout", (T, B, H)))
+
+
+def finish(m, model, run_model, x, gout):
+    """The step to time (forward, or forward and backward), run once; its forward output written for the check."""
     if m["mode"] == "fwd":
         model.eval()
 
@@ -137,7 +160,7 @@ def prepare(m):
             return out
 
     out = step()
-    out.detach().numpy().astype(np.float32).tofile(os.path.join(d, "out-%d.f32" % m["id"]))
+    out.detach().numpy().astype(np.float32).tofile(os.path.join(m["dir"], "out-%d.f32" % m["id"]))
     prepared[m["id"]] = step
 
 

@@ -32,7 +32,7 @@ interface Reply {
 }
 
 /** The child process: one request at a time, one reply line each. */
-class TorchProcess {
+export class TorchProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly waiting: ((r: Reply) => void)[] = [];
 
@@ -74,13 +74,7 @@ export function torchContender(impl: 'builtin' | 'custom', threads = 2): Contend
     name: impl === 'builtin' ? 'torch' : 'torch-custom',
     isCellforge: false,
     async init() {
-      if (!shared) {
-        const found = findTorchPython();
-        if ('reason' in found) throw new Error(found.reason);
-        const process = new TorchProcess(found.python);
-        const v = await process.ask({ op: 'version' });
-        shared = { process, version: `PyTorch ${v.torch} (${found.python})` };
-      }
+      await torchProcess();
     },
     describe: () =>
       `${shared?.version ?? 'PyTorch'}, ${threads} threads, ${impl === 'builtin' ? 'nn.LSTM / nn.GRU' : 'the cell as a TorchScript module (input projection hoisted, time loop in TorchScript)'}; timed in the Python process`,
@@ -90,36 +84,51 @@ export function torchContender(impl: 'builtin' | 'custom', threads = 2): Contend
     },
     async prepare(w: Workload, mode: Mode): Promise<Runner> {
       const { c } = w;
-      const dir = mkdtempSync(join(tmpdir(), 'cellforge-torch-'));
-      const id = nextId++;
-      const proc = shared!.process;
-      try {
-        const put = (name: string, data: Float32Array) => writeFileSync(join(dir, `${name}.f32`), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-        put('x', w.x);
-        put('gout', w.gradOut);
-        for (const [name, t] of Object.entries(w.stateDict)) put(name, t.data);
-        await proc.ask({ op: 'prepare', id, cell: c.cell, impl, mode, B: c.B, X: c.X, H: c.H, T: c.T, threads, dir });
-        const bytes = readFileSync(join(dir, `out-${id}.f32`));
-        const out = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-        return {
-          async run() {
-            await proc.ask({ op: 'run', id, reps: 1 });
-          },
-          async runTimed(reps: number) {
-            return (await proc.ask({ op: 'run', id, reps })).ms!;
-          },
-          output: () => (mode === 'fwd' ? out : undefined),
-          dispose: async () => {
-            await proc.ask({ op: 'dispose', id });
-          },
-        };
-      } catch (e) {
-        throw new Skip(message(e));
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const files = { x: w.x, gout: w.gradOut, ...Object.fromEntries(Object.entries(w.stateDict).map(([name, t]) => [name, t.data])) };
+      return torchRunner(shared!.process, { cell: c.cell, impl, mode, B: c.B, X: c.X, H: c.H, T: c.T, threads }, files);
     },
   };
+}
+
+/** The shared Python process (started on first use), or an error saying why there is none. */
+export async function torchProcess(): Promise<{ process: TorchProcess; version: string }> {
+  if (!shared) {
+    const found = findTorchPython();
+    if ('reason' in found) throw new Error(found.reason);
+    const process = new TorchProcess(found.python);
+    const v = await process.ask({ op: 'version' });
+    shared = { process, version: `PyTorch ${v.torch} (${found.python})` };
+  }
+  return shared;
+}
+
+/** Writes `files` (x, gout and the parameters, float32) for the Python side, prepares a model there, and returns
+ * the runner that times it in Python. */
+export async function torchRunner(proc: TorchProcess, request: Record<string, unknown> & { mode: Mode }, files: Record<string, Float32Array>): Promise<Runner> {
+  const dir = mkdtempSync(join(tmpdir(), 'cellforge-torch-'));
+  const id = nextId++;
+  try {
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, `${name}.f32`), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    await proc.ask({ op: 'prepare', id, ...request, dir });
+    const bytes = readFileSync(join(dir, `out-${id}.f32`));
+    const out = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    return {
+      async run() {
+        await proc.ask({ op: 'run', id, reps: 1 });
+      },
+      async runTimed(reps: number) {
+        return (await proc.ask({ op: 'run', id, reps })).ms!;
+      },
+      output: () => (request.mode === 'fwd' ? out : undefined),
+      dispose: async () => {
+        await proc.ask({ op: 'dispose', id });
+      },
+    };
+  } catch (e) {
+    throw new Skip(message(e));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Ends the Python process (at the end of the benchmark). */

@@ -88,7 +88,8 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const zero = (name: string, size: string) => `memset(${R(name)}, 0, (size_t)(${size}) * 4);`;
   const rowSums = cell.params.flatMap((p, i) => (layout.has(`b.PV${i}`) ? [{ name: `b.PV${i}`, size: sizeOf(p.shape, dims), i }] : []));
   const forward = entry('cf_forward(const float *W, float *M, const idx *L, int T, int B, int rev, int keep, int nt)', [
-    zero('OUT', `(idx)T * B * ${H}`),
+    `/* outputs past an example's length are zeros; every other one is written by the loop */`,
+    `if (!all_full(R, B, T)) ${zero('OUT', `(idx)T * B * ${H}`)}`,
     `/* input projections hoisted out of the time loop: all T·B rows in one product */`,
     ...hoisted,
     ...team(stepWork(forwardPlan), 'fwd_loop(R, T, B, rev, keep, b0, b1, &tm);'),

@@ -26,7 +26,7 @@ static void team_sync(team *tm) {
     __atomic_store_n(&tm->bar->sense, s, __ATOMIC_RELEASE);
   } else {
     for (int spins = 0; __atomic_load_n(&tm->bar->sense, __ATOMIC_ACQUIRE) != s; spins++) {
-      if (spins < 20000) CPU_RELAX();
+      if (spins < 2000) CPU_RELAX();
       else sched_yield();
     }
   }
@@ -45,6 +45,12 @@ static int team_size(int nt, idx T, int B, idx work) {
 /* The size of the latest team (tests check that a loop was really shared). */
 static int last_team = 0;
 EXPORT int cf_last_team(void) { return last_team; }
+/* Whether every example runs all T steps. */
+static int all_full(float *const *R, int B, int T) {
+  const int32_t *LEN = (const int32_t *)R[0];
+  for (int b = 0; b < B; b++) if (LEN[b] < T) return 0;
+  return 1;
+}
 /* Steps until every example has ended (the loops must agree on it: all threads meet at every barrier). */
 static int last_step(float *const *R, int B, int T) {
   const int32_t *LEN = (const int32_t *)R[0];

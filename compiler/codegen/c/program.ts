@@ -50,14 +50,14 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   /** Runs `loop` on a team of up to nt threads (one when the loop is small): thread q owns examples [b0, b1). */
   const team = (work: number, loop: string) => [
     `{`,
-    `  team_barrier bar = {0, 0};`,
+    `  team_barrier bar = {0, 0, 0};`,
     `  const int size = team_size(nt, T, B, ${work});`,
     `#pragma omp parallel num_threads(size) if (size > 1)`,
     `  {`,
     `#ifdef _OPENMP`,
-    `    team tm = {&bar, omp_get_thread_num(), omp_get_num_threads(), 0};`,
+    `    team tm = {&bar, omp_get_thread_num(), omp_get_num_threads(), 0, 0};`,
     `#else`,
-    `    team tm = {&bar, 0, 1, 0};`,
+    `    team tm = {&bar, 0, 1, 0, 0};`,
     `#endif`,
     `    if (tm.q == 0) last_team = tm.parts;`,
     `    const int b0 = (int)((idx)tm.q * B / tm.parts), b1 = (int)((idx)(tm.q + 1) * B / tm.parts);`,

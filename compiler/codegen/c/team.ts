@@ -15,8 +15,11 @@ export const cTeamSource = `
 #else
 #define CPU_RELAX() ((void)0)
 #endif
-typedef struct { int count; int sense; } team_barrier;
-typedef struct { team_barrier *bar; int q, parts, sense; } team;
+/* count, sense: the barrier; next: the chunk counter of the shared products (never reset: job j owns chunks
+   [base_j, base_j + chunks_j), and every thread computes the same bases, so a late thread cannot take a chunk
+   of the next job). */
+typedef struct { int count; int sense; idx next; } team_barrier;
+typedef struct { team_barrier *bar; int q, parts, sense; idx base; } team;
 static void team_sync(team *tm) {
   if (tm->parts == 1) return;
   const int s = !tm->sense;
@@ -31,12 +34,29 @@ static void team_sync(team *tm) {
     }
   }
 }
-/* C[M, N] = A·B over this thread's share of B's panels (columns [c0, c1)). */
-static void gemm_share(const team *tm, idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc) {
+/* The next chunk of the job ending at end, or -1 when all are taken. */
+static idx team_claim(team *tm, idx end) {
+  idx c = __atomic_load_n(&tm->bar->next, __ATOMIC_RELAXED);
+  while (c < end)
+    if (__atomic_compare_exchange_n(&tm->bar->next, &c, c + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return c;
+  return -1;
+}
+/* C[M, N] = A·B, the panels of B in chunks that the threads take as they come: a thread on a slower or busier
+   core (a VM's vCPU shares its core) takes fewer, where an even split had the other thread wait for it. */
+NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc) {
   const idx panels = (N + NR - 1) / NR;
-  const idx p0 = panels * tm->q / tm->parts, p1 = panels * (tm->q + 1) / tm->parts;
-  const idx c0 = p0 * NR, c1 = p1 * NR < N ? p1 * NR : N;
-  if (c1 > c0) gemm(M, c1 - c0, K, A, ars, aks, Bp + p0 * K * NR, C + c0, ldc, 0, 1);
+  if (tm->parts == 1) {
+    gemm(M, N, K, A, ars, aks, Bp, C, ldc, 0, 1);
+    return;
+  }
+  const idx per = panels / (8 * tm->parts) > 1 ? panels / (8 * tm->parts) : 1;
+  const idx chunks = (panels + per - 1) / per, base = tm->base;
+  tm->base += chunks;
+  for (idx c; (c = team_claim(tm, base + chunks)) >= 0;) {
+    const idx p0 = (c - base) * per, p1 = p0 + per < panels ? p0 + per : panels;
+    const idx c0 = p0 * NR, c1 = p1 * NR < N ? p1 * NR : N;
+    gemm(M, c1 - c0, K, A, ars, aks, Bp + p0 * K * NR, C + c0, ldc, 0, 1);
+  }
 }
 /* Threads for a time loop of T·B·work multiply-adds: up to nt, one when it is too small to share. */
 static int team_size(int nt, idx T, int B, idx work) {

@@ -16,6 +16,7 @@ typedef int64_t idx;
 #define NV 2
 #define NR (NV * VW)
 #define KC 384
+#define MB 32
 /* Smallest M·N·K split over threads: ~4 M multiply-adds (tens of µs on one core), where waking sleeping threads
    pays. A variable so that tests can split small problems (cf_share_from). */
 static idx par_min = 1L << 22;
@@ -75,9 +76,11 @@ static inline void tile_rows(int mr, idx kc, const float *A, idx ars, idx aks, c
     }
   }
 }
-/* Tile t (panel-major: neighbouring tiles share a panel of B) of one KC block. */
-static inline void gemm_tile(idx t, idx rblocks, idx M, idx N, idx K, idx k0, idx kc, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int set) {
-  idx p = t / rblocks, m0 = (t % rblocks) * MR;
+/* Tile t of one KC block. Tiles go in groups of MB row blocks (their rows of A, MB·MR·KC floats, stay in L2),
+   within a group panel by panel (neighbouring tiles share a panel of B, which stays in L1). */
+static inline void gemm_tile(idx t, idx rblocks, idx panels, idx M, idx N, idx K, idx k0, idx kc, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int set) {
+  const idx g = t / (MB * panels), rows = rblocks - g * MB < MB ? rblocks - g * MB : MB, w = t - g * MB * panels;
+  const idx p = w / rows, m0 = (g * MB + w % rows) * MR;
   int mr = M - m0 < MR ? (int)(M - m0) : MR;
   int nc = N - p * NR < NR ? (int)(N - p * NR) : NR;
   const float *a = A + m0 * ars + k0 * aks;
@@ -128,9 +131,9 @@ NOCLONE static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, 
     if (M == 1) gemm_row(N, k0, kc, K, A, aks, Bp, C, set);
     else if (nt > 1 && M * N * kc >= par_min) {
 #pragma omp parallel for num_threads(nt) schedule(static)
-      for (idx t = 0; t < tiles; t++) gemm_tile(t, rblocks, M, N, K, k0, kc, A, ars, aks, Bp, C, ldc, set);
+      for (idx t = 0; t < tiles; t++) gemm_tile(t, rblocks, panels, M, N, K, k0, kc, A, ars, aks, Bp, C, ldc, set);
     } else {
-      for (idx t = 0; t < tiles; t++) gemm_tile(t, rblocks, M, N, K, k0, kc, A, ars, aks, Bp, C, ldc, set);
+      for (idx t = 0; t < tiles; t++) gemm_tile(t, rblocks, panels, M, N, K, k0, kc, A, ars, aks, Bp, C, ldc, set);
     }
   }
 }

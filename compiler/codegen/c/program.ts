@@ -50,8 +50,10 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   /** Runs `loop` on a team of up to nt threads (one when the loop is small): thread q owns examples [b0, b1). */
   const team = (work: number, loop: string) => [
     `{`,
-    `  team_barrier bar = {0, 0, 0};`,
     `  const int size = team_size(nt, T, B, ${work});`,
+    `  team_slot slots[size];`,
+    `  memset(slots, 0, sizeof slots);`,
+    `  team_barrier bar = {0, 0, slots};`,
     `#pragma omp parallel num_threads(size) if (size > 1)`,
     `  {`,
     `#ifdef _OPENMP`,

@@ -74,8 +74,14 @@ export function pointerLocals(used: ReadonlySet<number>): string[] {
   return [...used].sort((a, b) => a - b).map((k) => `float *restrict r${k} = R[${k}];`);
 }
 
-/** The per-example loop head: active examples of [b0, b1) with t and bt set. */
-export const exampleLoop = ['for (int b = b0; b < b1; b++) {', '  const int t = TIME[b]; if (t < 0) continue;', '  const idx bt = (idx)t * B + b; (void)bt;'];
+/** The per-example loop head: examples of [b0, b1) still running at step s, with the time t they read (from the
+ * end with rev) and bt = t·B + b. */
+export const exampleLoop = [
+  'for (int b = b0; b < b1; b++) {',
+  '  const int len = LEN[b]; if (s >= len) continue;',
+  '  const int t = rev ? len - 1 - s : s;',
+  '  const idx bt = (idx)t * B + b; (void)bt;',
+];
 
 /** Statements over j: `vector(false)` in full vectors, then `vector(true)` once for the tail (n lanes). */
 export function overUnits(H: number, vector: (tail: boolean) => string[]): string[] {
@@ -122,11 +128,11 @@ export function phaseFunction(name: string, plan: StepPlan, p: number, dims: Dim
   return cFunction(name, st.used, body);
 }
 
-/** A per-example function: `(R, B, b0, b1)` with the region pointers it uses. */
+/** A per-example function: `(R, B, b0, b1, s, rev)` (examples [b0, b1) at step s) with the region pointers it uses. */
 export function cFunction(name: string, used: ReadonlySet<number>, body: readonly string[], extra = ''): string {
   return [
-    `static void ${name}(float *const *R, int B, int b0, int b1${extra}) {`,
-    `  const int32_t *TIME = (const int32_t *)R[1]; (void)TIME;`,
+    `static void ${name}(float *const *R, int B, int b0, int b1, int s, int rev${extra}) {`,
+    `  const int32_t *LEN = (const int32_t *)R[0]; (void)LEN;`,
     ...pointerLocals(used).map((l) => `  ${l}`),
     ...body.map((l) => `  ${l}`),
     `}`,

@@ -68,6 +68,39 @@ NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, const float *A, id
     }
   }
 }
+/* The examples of a step's per-example calls between two barriers, in chunks taken as for the products: each
+   thread first its own run of chunks (the same examples at every step: their state rows stay in its cache),
+   then what the others have not taken. */
+typedef struct { idx base, run, chunks; int per, k, B; } team_iter;
+static void examples_begin(team *tm, team_iter *it, int B) {
+  it->B = B;
+  it->per = B / (4 * tm->parts) > 1 ? B / (4 * tm->parts) : 1;
+  it->chunks = (B + it->per - 1) / it->per;
+  it->run = (it->chunks + tm->parts - 1) / tm->parts;
+  it->base = tm->base;
+  it->k = 0;
+  tm->base += it->run;
+}
+static int examples_next(team *tm, team_iter *it, int *b0, int *b1) {
+  if (tm->parts == 1) {
+    if (it->k++) return 0;
+    *b0 = 0;
+    *b1 = it->B;
+    return 1;
+  }
+  for (; it->k < tm->parts; it->k++) {
+    const int r = (tm->q + it->k) % tm->parts;
+    const idx own = it->chunks - r * it->run < it->run ? (it->chunks - r * it->run > 0 ? it->chunks - r * it->run : 0) : it->run;
+    const idx c = slot_claim(&tm->bar->slots[r], it->base, it->base + own);
+    if (c >= 0) {
+      const idx i = r * it->run + c - it->base;
+      *b0 = (int)(i * it->per);
+      *b1 = *b0 + it->per < it->B ? *b0 + it->per : it->B;
+      return 1;
+    }
+  }
+  return 0;
+}
 /* Threads for a time loop of T·B·work multiply-adds: up to nt, one when it is too small to share. */
 static int team_size(int nt, idx T, int B, idx work) {
   return nt > 1 && T * B * work >= par_min ? nt : 1;

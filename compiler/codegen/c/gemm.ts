@@ -12,7 +12,13 @@ typedef int64_t idx;
 #else
 #define NOCLONE __attribute__((noipa))
 #endif
+/* Rows per register tile: MR·NV accumulators, NV vectors of B and a broadcast fit AVX-512's 32 registers at 8,
+   AVX2's and NEON's 16 at 6. */
+#if VW == 16
+#define MR 8
+#else
 #define MR 6
+#endif
 #define NV 2
 #define NR (NV * VW)
 #define KC 384
@@ -47,22 +53,23 @@ static inline void tile_out(float *C, idx ldc, int mr, int nc, vf acc[MR][NV], i
     }
   }
 }
-/* A full tile: MR rows, kc steps of one multiply-add per accumulator. */
+/* A full tile: MR rows, kc steps of one multiply-add per accumulator (unrolled: the accumulators live in
+   registers). */
 static inline void tile_full(idx kc, const float *A, idx ars, idx aks, const float *Bp, vf acc[MR][NV]) {
-  vf a0[NV] = {0}, a1[NV] = {0}, a2[NV] = {0}, a3[NV] = {0}, a4[NV] = {0}, a5[NV] = {0};
+  vf c[MR][NV];
+  for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) c[r][v] = (vf){0};
   for (idx k = 0; k < kc; k++) {
     const float *b = Bp + k * NR;
     const float *a = A + k * aks;
-    vf b0 = LD(b), b1 = LD(b + VW);
-    vf x;
-    x = SPLAT(a[0]); a0[0] = VFMA(x, b0, a0[0]); a0[1] = VFMA(x, b1, a0[1]);
-    x = SPLAT(a[ars]); a1[0] = VFMA(x, b0, a1[0]); a1[1] = VFMA(x, b1, a1[1]);
-    x = SPLAT(a[2 * ars]); a2[0] = VFMA(x, b0, a2[0]); a2[1] = VFMA(x, b1, a2[1]);
-    x = SPLAT(a[3 * ars]); a3[0] = VFMA(x, b0, a3[0]); a3[1] = VFMA(x, b1, a3[1]);
-    x = SPLAT(a[4 * ars]); a4[0] = VFMA(x, b0, a4[0]); a4[1] = VFMA(x, b1, a4[1]);
-    x = SPLAT(a[5 * ars]); a5[0] = VFMA(x, b0, a5[0]); a5[1] = VFMA(x, b1, a5[1]);
+    const vf b0 = LD(b), b1 = LD(b + VW);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const vf x = SPLAT(a[r * ars]);
+      c[r][0] = VFMA(x, b0, c[r][0]);
+      c[r][1] = VFMA(x, b1, c[r][1]);
+    }
   }
-  for (int v = 0; v < NV; v++) { acc[0][v] = a0[v]; acc[1][v] = a1[v]; acc[2][v] = a2[v]; acc[3][v] = a3[v]; acc[4][v] = a4[v]; acc[5][v] = a5[v]; }
+  for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = c[r][v];
 }
 /* A row tail: the same multiply-adds, mr < MR rows. */
 static inline void tile_rows(int mr, idx kc, const float *A, idx ars, idx aks, const float *Bp, vf acc[MR][NV]) {

@@ -18,6 +18,8 @@ export interface NativeOptions {
 
 interface NativeTape {
   readonly lib: NativeLibrary;
+  /** The run's input: the backward's weight gradients read it. */
+  readonly x: Float32Array;
   readonly W: Float32Array;
   readonly M: Float32Array;
   readonly L: BigInt64Array;
@@ -29,6 +31,9 @@ interface PackedWeights {
   readonly dims: string;
   readonly W: Float32Array;
 }
+
+/** The array itself when it is float32 already (the runtime's activations are), else a float32 copy. */
+const float32 = (a: Floats): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
 
 export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): SequenceBackend {
   // Generate eagerly for error reporting: an unsupported cell fails at construction, not mid-training.
@@ -86,14 +91,17 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
       const W = weightBlock(lib, run, placed.offsets, placed.weights);
       const M = block(placed.run);
       const L = BigInt64Array.from(placed.offsets, (o) => BigInt(o));
-      const tape: NativeTape = { lib, W, M, L, generation };
+      // Training keeps its own copy of the input (the caller may refill its array before the backward).
+      const x = run.training && run.input instanceof Float32Array ? run.input.slice() : float32(run.input);
+      const tape: NativeTape = { lib, x, W, M, L, generation };
       new Int32Array(M.buffer, Number(L[layout.index('LEN')]) * 4, B).set(run.lengths);
-      region(tape, 'X', T * B * X).set(run.input);
       cell.states.forEach((_, k) => region(tape, `S${k}`, B * H).set(run.initial[k]!));
+      // The library reads the input and writes the output in place (no copies of the largest arrays).
+      const output = new Float32Array(T * B * H);
       lib.shareFrom(shareFrom);
-      lib.forward(W, M, L, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, threads);
+      lib.forward(W, M, L, x, output, null, null, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, threads);
       const result = {
-        output: region(tape, 'OUT', T * B * H).slice(),
+        output,
         final: cell.states.map((_, k) => region(tape, `S${k}`, B * H).slice()),
         tape,
       };
@@ -109,12 +117,12 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
       }
       const { steps: T, batch: B, dims } = run;
       const { X, H } = dims;
-      region(tape, 'GOUT', T * B * H).set(gradOutput);
       cell.states.forEach((_, k) => region(tape, `C${k}`, B * H).set(gradFinal[k]!));
+      const dInput = new Float32Array(T * B * X);
       tape.lib.shareFrom(shareFrom);
-      tape.lib.backward(tape.W, tape.M, tape.L, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, threads);
+      tape.lib.backward(tape.W, tape.M, tape.L, tape.x, null, float32(gradOutput), dInput, T, B, run.reverse ? 1 : 0, run.truncate ?? 0, threads);
       return {
-        dInput: region(tape, 'DX', T * B * X).slice(),
+        dInput,
         dInitial: cell.states.map((_, k) => region(tape, `C${k}`, B * H).slice()),
         grads: new Map(cell.params.map((p, i) => [p.name, region(tape, `GP${i}`, sizeOf(p.shape, dims)).slice()])),
       };

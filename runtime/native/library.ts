@@ -9,7 +9,9 @@ import { cachedLibrary } from './cache.js';
 import { findToolchain, INSTALL_HINT, type Toolchain } from './toolchain.js';
 
 type Fn<A extends unknown[], R = void> = (...args: A) => R;
-type Run = Fn<[Float32Array, Float32Array, BigInt64Array, number, number, number, number, number]>;
+/** (W, M, L, x, out, gout, dx, T, B, rev, keep or truncate, threads): x, out, gout, dx are the caller's arrays
+ * (null where the call does not use one). */
+type Run = Fn<[Float32Array, Float32Array, BigInt64Array, Float32Array, Float32Array | null, Float32Array | null, Float32Array | null, number, number, number, number, number]>;
 
 export interface NativeLibrary {
   readonly program: CProgram;
@@ -70,7 +72,7 @@ async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
   if (process.env.CELLFORGE_VERBOSE) process.stderr.write(`cellforge: native ${safeLabel(cell.name)} X=${dims.X} H=${dims.H}: ${compileMs ? `compiled in ${compileMs.toFixed(0)} ms` : 'from the cache'} (${tc.cc})\n`);
   const lib = loadLibrary(path);
   const vectorWidth = (lib.func('int cf_vector_width(void)') as () => number)();
-  const gemmArgs = 'const float *W, float *M, const int64_t *L, int T, int B, int rev, int flag, int nt';
+  const gemmArgs = 'const float *W, float *M, const int64_t *L, const float *x, float *out, const float *gout, float *dx, int T, int B, int rev, int flag, int nt';
   return {
     program,
     vectorWidth,

@@ -1,13 +1,18 @@
 // Where every tensor of one (layer, direction) run of the native library lives: numbered regions in one of two
 // float blocks the runtime owns. `weights`: the parameters as float32 and packed for the products, kept while
-// the parameters are unchanged; `run`: everything sized by B and T (inputs, states, the tape, scratch). The C
-// code reads region k at (its block) + offsets[k]; packed sizes depend on the library's panel width NR.
+// the parameters are unchanged; `run`: everything sized by B and T (states, the tape, scratch); `io`: the input,
+// the output and their gradients, in the caller's own arrays. The C code reads region k at (its block) +
+// offsets[k], an io region at its pointer; packed sizes depend on the library's panel width NR.
 import type { CompiledCell } from '../../compiled-cell.js';
 import type { Dims } from '../../../ir/shape.js';
 import type { StepPlan } from '../../plan/step-plan.js';
 import { RegionTable, runRegions, type RegionSize } from '../shared/regions.js';
 
-export type Block = 'weights' | 'run';
+/** `io`: the caller's own arrays (input, output and their gradients), passed to each call, not copied. */
+export type Block = 'weights' | 'run' | 'io';
+
+/** The io regions: the entry points take a pointer for each, in this order. */
+export const IO_REGIONS = ['X', 'OUT', 'GOUT', 'DX'] as const;
 
 export interface CRegion {
   readonly name: string;
@@ -29,6 +34,7 @@ export class CLayout extends RegionTable<CRegion> {
     const end = { weights: 0, run: 0 };
     const offsets = new Float64Array(this.regions.length);
     this.regions.forEach((r, k) => {
+      if (r.block === 'io') return;
       offsets[k] = end[r.block];
       end[r.block] += Math.ceil(r.size(B, T, NR) / 16) * 16;
     });
@@ -50,6 +56,6 @@ export function cRunLayout(cell: CompiledCell, dims: Dims): CRunLayout {
     if ('perRow' in r) return (B, T) => T * B * r.perRow;
     return (B, T, NR) => packedFloats(r.packed.K ?? T * B, r.packed.N, NR);
   };
-  const { forwardPlan, backwardPlan } = runRegions(cell, dims, { add: (name, r, weight) => L.add(name, weight ? 'weights' : 'run', size(r)), alias: (name, existing) => L.alias(name, existing) }, { transposedOuter: false });
+  const { forwardPlan, backwardPlan } = runRegions(cell, dims, { add: (name, r, weight) => L.add(name, weight ? 'weights' : (IO_REGIONS as readonly string[]).includes(name) ? 'io' : 'run', size(r)), alias: (name, existing) => L.alias(name, existing) }, { transposedOuter: false });
   return { layout: L, forwardPlan, backwardPlan };
 }

@@ -11,7 +11,7 @@ import { stepProducts } from '../../plan/step-products.js';
 import { blocks } from '../shared/phase-body.js';
 import { safeLabel } from '../shared/names.js';
 import { cFunction, cStorage, exampleLoop, overUnits, phaseFunction, type CStorage } from './fused.js';
-import { cRunLayout, type CRunLayout } from './layout.js';
+import { cRunLayout, IO_REGIONS, type CRunLayout } from './layout.js';
 import { cPrelude } from './prelude.js';
 
 export interface CProgram {
@@ -45,7 +45,9 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
       return `gemm((idx)T * B, ${N}, ${X}, ${R('X')}, ${X}, 1, ${R(`WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`)}, ${R(`f.HX${n.id}`)}, ${N}, 0, nt);`;
     });
   const stepWork = (plan: StepPlan) => plan.graph.nodes.filter((n) => plan.role[n.id] === 'gemm').reduce((a, n) => a + sizeOf(plan.graph.nodes[n.args[0]!]!.shape, dims), 0) + 16 * H * plan.phaseCount;
-  const tableEntries = layout.regions.map((r, k) => `R[${k}] = ${r.block === 'weights' ? '(float *)W' : 'M'} + L[${k}];`);
+  const io = (name: string) => `io_${name.toLowerCase()}`;
+  const tableEntries = layout.regions.map((r, k) => (r.block === 'io' ? `R[${k}] = (float *)${io(r.name)};` : `R[${k}] = ${r.block === 'weights' ? '(float *)W' : 'M'} + L[${k}];`));
+  const ioArgs = IO_REGIONS.map((name) => `${name === 'X' || name === 'GOUT' ? 'const ' : ''}float *${io(name)}`).join(', ');
   const entry = (sig: string, body: string[]) => [`EXPORT void ${sig} {`, `  float *R[${layout.regions.length}];`, ...tableEntries.map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `}`].join('\n');
   /** Runs `loop` on a team of up to nt threads (one when the loop is small). */
   const team = (work: number, loop: string) => [
@@ -83,14 +85,14 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   ].join('\n');
   const zero = (name: string, size: string) => `memset(${R(name)}, 0, (size_t)(${size}) * 4);`;
   const rowSums = cell.params.flatMap((p, i) => (layout.has(`b.PV${i}`) ? [{ name: `b.PV${i}`, size: sizeOf(p.shape, dims), i }] : []));
-  const forward = entry('cf_forward(const float *W, float *M, const idx *L, int T, int B, int rev, int keep, int nt)', [
+  const forward = entry(`cf_forward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int keep, int nt)`, [
     `/* outputs past an example's length are zeros; every other one is written by the loop */`,
     `if (!all_full(R, B, T)) ${zero('OUT', `(idx)T * B * ${H}`)}`,
     `/* input projections hoisted out of the time loop: all T·B rows in one product */`,
     ...hoisted,
     ...team(stepWork(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);'),
   ]);
-  const backward = entry('cf_backward(const float *W, float *M, const idx *L, int T, int B, int rev, int truncate, int nt)', [
+  const backward = entry(`cf_backward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int truncate, int nt)`, [
     ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),
     zero('DX', `(idx)T * B * ${X}`),
     ...[...backwardPlan.perTime].map((id) => zero(`b.PT${id}`, `(idx)T * B * ${sizeOf(bw.nodes[id]!.shape, dims)}`)),

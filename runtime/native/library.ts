@@ -26,8 +26,9 @@ export interface NativeLibrary {
   pack: Fn<[Float32Array, Float32Array, number, number, number, number]>;
   /** Sets the smallest loop or product (multiply-adds) shared over threads; the default is 2²². */
   shareFrom: (n: number) => void;
-  /** Threads of the latest time loop run (1 when it was too small to share). */
-  lastTeam: () => number;
+  /** How the latest time loop was run: its threads (1 when it was too small to share) and whether they split the
+   * examples only (small weights, many examples) or shared each step's products by panels. */
+  lastTeam: () => { threads: number; byExamples: boolean };
 }
 
 /** Compile times of this process, for --verbose and the benchmark. */
@@ -72,6 +73,7 @@ async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
   if (process.env.CELLFORGE_VERBOSE) process.stderr.write(`cellforge: native ${safeLabel(cell.name)} X=${dims.X} H=${dims.H}: ${compileMs ? `compiled in ${compileMs.toFixed(0)} ms` : 'from the cache'} (${tc.cc})\n`);
   const lib = loadLibrary(path);
   const vectorWidth = (lib.func('int cf_vector_width(void)') as () => number)();
+  const lastTeam = lib.func('int cf_last_team(void)') as () => number;
   const gemmArgs = 'const float *W, float *M, const int64_t *L, const float *x, float *out, const float *gout, float *dx, int T, int B, int rev, int flag, int nt';
   return {
     program,
@@ -83,6 +85,9 @@ async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
     backward: lib.func(`void cf_backward(${gemmArgs})`) as Run,
     pack: lib.func('void cf_pack(float *dst, const float *src, int64_t K, int64_t N, int64_t sk, int64_t sn)'),
     shareFrom: lib.func('void cf_share_from(int64_t n)') as (n: number) => void,
-    lastTeam: lib.func('int cf_last_team(void)') as () => number,
+    lastTeam: () => {
+      const n = lastTeam();
+      return { threads: Math.abs(n), byExamples: n < 0 };
+    },
   };
 }

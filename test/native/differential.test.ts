@@ -47,7 +47,7 @@ describeWith('C compiler', missing, 'native backend', () => {
     it.each(['lstm', 'gru', 'indrnn', 'lstm_layernorm'])('%s', async (name) => {
       const used: CompiledCell[] = [];
       expect(above(await differential(builtinCell(name), sharing(3, used), cfg), TOL)).toEqual({});
-      expect(await lastTeam(used[0]!, cfg)).toBe(3);
+      expect(await lastTeam(used[0]!, cfg)).toEqual({ threads: 3, byExamples: false });
     });
   });
 
@@ -60,28 +60,39 @@ describeWith('C compiler', missing, 'native backend', () => {
       const cfg: DiffConfig = { steps: 12, batch: 11, inputSize: 64, hiddenSize: 96, bidirectional: true, lengths: [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2], initialStates: true };
       const cell = builtinCell('lstm');
       const one = await run(cell, cfg, 1);
-      expect(await lastTeam(cell, cfg)).toBe(1);
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 1, byExamples: false });
       expect(await run(cell, cfg, 2)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toBe(2);
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: false });
       expect(await run(cell, cfg, 3)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toBe(3);
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 3, byExamples: false });
     }, 60_000);
     it('gru with one example on 2 threads: the second thread has weight panels and no example', async () => {
       const cfg: DiffConfig = { steps: 30, batch: 1, inputSize: 16, hiddenSize: 100, initialStates: true };
       const cell = builtinCell('gru');
       const one = await run(cell, cfg, 1);
       expect(await run(cell, cfg, 2)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toBe(2);
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: false });
     }, 60_000);
-    it('without shareFrom, a small loop stays on one thread and a large one is shared', async () => {
+    it('mgu with 40 examples and small weights on 2 threads: split by examples alone', async () => {
+      const cfg: DiffConfig = { steps: 9, batch: 40, inputSize: 12, hiddenSize: 24, bidirectional: true, lengths: Array.from({ length: 40 }, (_, b) => 1 + (b % 9)), initialStates: true };
+      const cell = builtinCell('mgu');
+      const one = await run(cell, cfg, 1);
+      expect(await run(cell, cfg, 2)).toEqual(one);
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: true });
+    }, 60_000);
+    it('without shareFrom: a small loop stays on one thread; a large one is shared by examples or by panels', async () => {
       const cell = builtinCell('lstm');
       const small: DiffConfig = { steps: 4, batch: 3, inputSize: 8, hiddenSize: 16 };
       await results(cell, (c) => nativeBackend(c, { threads: 2 }), small);
-      expect(await lastTeam(cell, small)).toBe(1);
-      // T·B·(4H + 16H) = 40·33·3200 multiply-adds ≥ 2²²
-      const large: DiffConfig = { steps: 40, batch: 33, inputSize: 64, hiddenSize: 160 };
-      await results(cell, (c) => nativeBackend(c, { threads: 2 }), large);
-      expect(await lastTeam(cell, large)).toBe(2);
+      expect(await lastTeam(cell, small)).toEqual({ threads: 1, byExamples: false });
+      // T·B·(4H + 16H) multiply-adds ≥ 2²² in both; 40 examples and 64 KiB of weights: by examples;
+      // 8 examples and 1 MiB of weights: each step's products by panels.
+      const many: DiffConfig = { steps: 100, batch: 40, inputSize: 16, hiddenSize: 64 };
+      await results(cell, (c) => nativeBackend(c, { threads: 2 }), many);
+      expect(await lastTeam(cell, many)).toEqual({ threads: 2, byExamples: true });
+      const wide: DiffConfig = { steps: 110, batch: 8, inputSize: 16, hiddenSize: 256 };
+      await results(cell, (c) => nativeBackend(c, { threads: 2 }), wide);
+      expect(await lastTeam(cell, wide)).toEqual({ threads: 2, byExamples: false });
     }, 60_000);
     it('12 random cells and configurations (seeded): 2 threads equal 1 thread', async () => {
       const cases = fc.sample(caseArb('all'), { numRuns: 12, seed: 77 });

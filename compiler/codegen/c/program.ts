@@ -46,11 +46,13 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     });
   const stepWork = (plan: StepPlan) => plan.graph.nodes.filter((n) => plan.role[n.id] === 'gemm').reduce((a, n) => a + sizeOf(plan.graph.nodes[n.args[0]!]!.shape, dims), 0) + 16 * H * plan.phaseCount;
   const io = (name: string) => `io_${name.toLowerCase()}`;
+  /** Bytes of the weights one step's products read. */
+  const stepWeightBytes = (plan: StepPlan) => [...Array(plan.phaseCount).keys()].flatMap((p) => stepProducts(plan, p, dims)).reduce((a, pr) => a + 4 * pr.R * pr.K, 0);
   const tableEntries = layout.regions.map((r, k) => (r.block === 'io' ? `R[${k}] = (float *)${io(r.name)};` : `R[${k}] = ${r.block === 'weights' ? '(float *)W' : 'M'} + L[${k}];`));
   const ioArgs = IO_REGIONS.map((name) => `${name === 'X' || name === 'GOUT' ? 'const ' : ''}float *${io(name)}`).join(', ');
   const entry = (sig: string, body: string[]) => [`EXPORT void ${sig} {`, `  float *R[${layout.regions.length}];`, ...tableEntries.map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `}`].join('\n');
   /** Runs `loop` on a team of up to nt threads (one when the loop is small). */
-  const team = (work: number, loop: string) => [
+  const team = (work: number, weightBytes: number, loop: string) => [
     `{`,
     `  const int size = team_size(nt, T, B, ${work});`,
     `  team_slot slots[size];`,
@@ -59,11 +61,14 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `#pragma omp parallel num_threads(size) if (size > 1)`,
     `  {`,
     `#ifdef _OPENMP`,
-    `    team tm = {&bar, omp_get_thread_num(), omp_get_num_threads(), 0, 0};`,
+    `    team tm = {&bar, omp_get_thread_num(), omp_get_num_threads(), 0, 0, 0, 0, 0};`,
     `#else`,
-    `    team tm = {&bar, 0, 1, 0, 0};`,
+    `    team tm = {&bar, 0, 1, 0, 0, 0, 0, 0};`,
     `#endif`,
-    `    if (tm.q == 0) last_team = tm.parts;`,
+    `    tm.rows = team_rows(tm.parts, B, ${weightBytes});`,
+    `    tm.b0 = (int)((idx)tm.q * B / tm.parts);`,
+    `    tm.b1 = (int)((idx)(tm.q + 1) * B / tm.parts);`,
+    `    if (tm.q == 0) last_team = tm.rows ? -tm.parts : tm.parts;`,
     `    ${loop}`,
     `  }`,
     `}`,
@@ -90,14 +95,14 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `if (!all_full(R, B, T)) ${zero('OUT', `(idx)T * B * ${H}`)}`,
     `/* input projections hoisted out of the time loop: all T·B rows in one product */`,
     ...hoisted,
-    ...team(stepWork(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);'),
+    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);'),
   ]);
   const backward = entry(`cf_backward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int truncate, int nt)`, [
     ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),
     zero('DX', `(idx)T * B * ${X}`),
     ...[...backwardPlan.perTime].map((id) => zero(`b.PT${id}`, `(idx)T * B * ${sizeOf(bw.nodes[id]!.shape, dims)}`)),
     ...rowSums.map((r) => zero(r.name, `(idx)T * B * ${r.size}`)),
-    ...team(stepWork(backwardPlan), 'bwd_loop(R, T, B, rev, truncate, &tm);'),
+    ...team(stepWork(backwardPlan), stepWeightBytes(backwardPlan), 'bwd_loop(R, T, B, rev, truncate, &tm);'),
     `/* weight and input gradients: one product each over all T·B rows */`,
     ...deferred(cell, dims, backwardPlan, bs, R),
     ...rowSums.map((r) => `sum_rows(${R(r.name)}, (idx)T * B, ${r.size}, ${R(`GP${r.i}`)});`),

@@ -18,10 +18,19 @@ export const cTeamSource = `
 /* count, sense: the barrier. slots: one chunk counter per thread (a cache line each) for the shared products. */
 typedef struct { idx next; char pad[56]; } team_slot;
 typedef struct { int count; int sense; team_slot *slots; } team_barrier;
-/* base: where the next job's chunks start in every slot's count (never reset, the same in every thread). */
-typedef struct { team_barrier *bar; int q, parts, sense; idx base; } team;
+/* base: where the next job's chunks start in every slot's count (never reset, the same in every thread).
+   rows: the team splits examples only, [b0, b1) per thread (see team_rows). */
+typedef struct { team_barrier *bar; int q, parts, sense; idx base; int rows, b0, b1; } team;
+/* Whether to split the time loop by examples alone: each thread runs every step for its own examples, all of
+   each product's columns for its rows, and never waits for the others. Best when the step's weights fit in a
+   core's L2 (each thread reads all of them at every step) and every thread has whole register tiles of rows;
+   otherwise the step's products are shared by panels (each thread reads its share of the weights) at the cost
+   of two barriers a step, which a descheduled thread on a busy machine stretches to a time slice. */
+static int team_rows(int parts, int B, idx weight_bytes) {
+  return parts > 1 && weight_bytes <= (512 << 10) && B >= 2 * MR * parts;
+}
 static void team_sync(team *tm) {
-  if (tm->parts == 1) return;
+  if (tm->parts == 1 || tm->rows) return;
   const int s = !tm->sense;
   tm->sense = s;
   if (__atomic_add_fetch(&tm->bar->count, 1, __ATOMIC_ACQ_REL) == tm->parts) {
@@ -55,6 +64,10 @@ NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, const float *A, id
     gemm(M, N, K, A, ars, aks, Bp, C, ldc, 0, 1);
     return;
   }
+  if (tm->rows) {
+    gemm(tm->b1 - tm->b0, N, K, A + tm->b0 * ars, ars, aks, Bp, C + tm->b0 * ldc, ldc, 0, 1);
+    return;
+  }
   const idx per = panels / (8 * tm->parts) > 1 ? panels / (8 * tm->parts) : 1;
   const idx chunks = (panels + per - 1) / per, run = (chunks + tm->parts - 1) / tm->parts, base = tm->base;
   tm->base += run;
@@ -82,10 +95,10 @@ static void examples_begin(team *tm, team_iter *it, int B) {
   tm->base += it->run;
 }
 static int examples_next(team *tm, team_iter *it, int *b0, int *b1) {
-  if (tm->parts == 1) {
+  if (tm->parts == 1 || tm->rows) {
     if (it->k++) return 0;
-    *b0 = 0;
-    *b1 = it->B;
+    *b0 = tm->parts == 1 ? 0 : tm->b0;
+    *b1 = tm->parts == 1 ? it->B : tm->b1;
     return 1;
   }
   for (; it->k < tm->parts; it->k++) {
@@ -105,7 +118,7 @@ static int examples_next(team *tm, team_iter *it, int *b0, int *b1) {
 static int team_size(int nt, idx T, int B, idx work) {
   return nt > 1 && T * B * work >= par_min ? nt : 1;
 }
-/* The size of the latest team (tests check that a loop was really shared). */
+/* The size of the latest team, negative when it split examples only (tests check how a loop was shared). */
 static int last_team = 0;
 EXPORT int cf_last_team(void) { return last_team; }
 /* Whether every example runs all T steps. */

@@ -1,7 +1,8 @@
 // The native backend's matrix product, as C: C (+)= A·B with B packed in panels of NR = 2 vectors of columns,
-// register tiles of MR = 6 rows × NR columns (12 vector accumulators: fits AVX-512's 32 and AVX2's 16 registers),
-// K in blocks of KC so a panel's slice stays in cache. Tiles go to OpenMP threads; every element is computed by
-// the same instructions whichever thread, tile or row tail runs it (see prelude.ts), so threads change no bit.
+// register tiles of MR rows × NR columns (MR = 8 with AVX-512, else 6), K in blocks of KC so a panel's slice stays
+// in cache, rows of A in groups of MB tiles so they stay in L2. Tiles go to OpenMP threads; every element is
+// computed by the same instructions whichever thread, tile or row tail runs it (see prelude.ts), so threads
+// change no bit.
 
 export const cGemmSource = `
 typedef int64_t idx;
@@ -12,8 +13,8 @@ typedef int64_t idx;
 #else
 #define NOCLONE __attribute__((noipa))
 #endif
-/* Rows per register tile: MR·NV accumulators, NV vectors of B and a broadcast fit AVX-512's 32 registers at 8,
-   AVX2's and NEON's 16 at 6. */
+/* Rows per register tile: MR·NV accumulators, NV vectors of B and a broadcast fit AVX-512's 32 registers at 8
+   (16 accumulators); 6 elsewhere, for AVX2's 16 registers (not yet measured on NEON, which has 32). */
 #if VW == 16
 #define MR 8
 #else

@@ -1,10 +1,12 @@
-// The time loops' thread team: every thread runs the whole time loop; each step's products are split over the
-// threads by panels of the packed weights (each thread streams only its share of W, and the per-step product
-// has all B rows for its register tiles), the fused loops by examples. A spinning barrier joins the two halves
-// of each product phase: the products read every example's operand, the fused loops every column of the
-// product. The barrier spins with pause, then yields (a descheduled partner on a loaded machine must not cost a
-// whole time slice of spinning); OpenMP's own barrier would sleep in the kernel under OMP_WAIT_POLICY=PASSIVE.
-// Which thread computes a panel changes no bit: each element is the same chain of multiply-adds (gemm.ts).
+// The time loops' thread team: every thread runs the whole time loop. Either each thread runs its own examples
+// alone (small weights, many examples: team_rows), or each step's products are split over the threads by panels
+// of the packed weights (each thread streams only its share of W, and the per-step product has all B rows for
+// its register tiles) and the fused loops by examples, both in chunks taken as they come (each thread its own
+// run first). A spinning barrier joins the two halves of each product phase: the products read every example's
+// operand, the fused loops every column of the product. The barrier spins with pause, then yields (a descheduled
+// partner on a loaded machine must not cost a whole time slice of spinning); OpenMP's own barrier would sleep in
+// the kernel under OMP_WAIT_POLICY=PASSIVE. Which thread computes a panel or an example changes no bit: each
+// element is the same chain of multiply-adds (gemm.ts), each example's loop independent of the others.
 
 export const cTeamSource = `
 #include <sched.h>

@@ -27,8 +27,9 @@ export interface NativeLibrary {
   /** Sets the smallest loop or product (multiply-adds) shared over threads; the default is 2²². */
   shareFrom: (n: number) => void;
   /** How the latest time loop was run: its threads (1 when it was too small to share) and whether they split the
-   * examples only (small weights, many examples) or shared each step's products by panels. */
-  lastTeam: () => { threads: number; byExamples: boolean };
+   * examples only (small weights, many examples), each step by units (a forward whose phases are unit by unit), or
+   * (neither) each step's products by panels and its fused loops by examples. */
+  lastTeam: () => { threads: number; byExamples: boolean; byUnits: boolean };
 }
 
 /** Compile times of this process, for --verbose and the benchmark. */
@@ -87,7 +88,7 @@ async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
     shareFrom: lib.func('void cf_share_from(int64_t n)') as (n: number) => void,
     lastTeam: () => {
       const n = lastTeam();
-      return { threads: Math.abs(n), byExamples: n < 0 };
+      return { threads: n >> 2, byExamples: (n & 3) === 1, byUnits: (n & 3) === 2 };
     },
   };
 }

@@ -47,8 +47,50 @@ describeWith('C compiler', missing, 'native backend', () => {
     it.each(['lstm', 'gru', 'indrnn', 'lstm_layernorm'])('%s', async (name) => {
       const used: CompiledCell[] = [];
       expect(above(await differential(builtinCell(name), sharing(3, used), cfg), TOL)).toEqual({});
-      expect(await lastTeam(used[0]!, cfg)).toEqual({ threads: 3, byExamples: false });
+      expect(await lastTeam(used[0]!, cfg)).toEqual({ threads: 3, byExamples: false, byUnits: false });
     });
+  });
+
+  describe('native vs reference: a forward split by units (H a whole number of panels)', () => {
+    /** A sharing backend that records how each forward's time loop was split (the backward's may differ). */
+    const watched = (threads: number, splits: string[]) => (cell: CompiledCell) => {
+      const backend = nativeBackend(cell, { threads, shareFrom: 0 });
+      return {
+        ...backend,
+        async forwardDirection(run: Parameters<typeof backend.forwardDirection>[0]) {
+          const result = await backend.forwardDirection(run);
+          const team = (await nativeLibrary(cell, run.dims)).lastTeam();
+          splits.push(team.byUnits ? `units/${team.threads}` : team.byExamples ? `examples/${team.threads}` : `panels/${team.threads}`);
+          return result;
+        },
+      };
+    };
+    // Odd and even step counts (the states' two buffers end either way round), examples that end early (their
+    // states carried), both directions, two layers, initial states, truncated BPTT over the forward's tape.
+    const odd: DiffConfig = { steps: 7, batch: 5, inputSize: 20, hiddenSize: 32, numLayers: 2, bidirectional: true, lengths: [7, 2, 5, 1, 6], initialStates: true };
+    const even: DiffConfig = { steps: 6, batch: 9, inputSize: 12, hiddenSize: 64, lengths: [6, 6, 3, 1, 6, 2, 5, 4, 6], initialStates: true, truncate: 4 };
+    it.each(['lstm', 'gru', 'gru_reset_before', 'mgu', 'indrnn', 'rnn_tanh'].flatMap((c) => [[c, 'odd steps, 3 threads', odd, 3], [c, 'even steps, 2 threads', even, 2]] as const))('%s, %s', async (name, _label, cfg, threads) => {
+      const splits: string[] = [];
+      expect(above(await differential(builtinCell(name), watched(threads, splits), cfg), TOL)).toEqual({});
+      expect(new Set(splits)).toEqual(new Set([`units/${threads}`]));
+    });
+    it('lstm_layernorm (a reduction over the units) keeps the split by panels', async () => {
+      const splits: string[] = [];
+      expect(above(await differential(builtinCell('lstm_layernorm'), watched(2, splits), even), TOL)).toEqual({});
+      expect(new Set(splits)).toEqual(new Set(['panels/2']));
+    });
+    it('8 random cells at H=32 (seeded): 2 threads equal 1 thread, and the reference', async () => {
+      const cases = fc.sample(caseArb('all'), { numRuns: 8, seed: 31 });
+      for (const c of cases) {
+        const cell = compileCell(caseSource(c));
+        const cfg = { ...c.config, hiddenSize: 32, batch: Math.max(2, c.config.batch), lengths: undefined };
+        const splits: string[] = [];
+        const two = await results(cell, watched(2, splits), cfg);
+        expect(two, caseSource(c)).toEqual(await results(cell, watched(1, []), cfg));
+        expect(above(await differential(cell, watched(2, []), cfg), TOL), caseSource(c)).toEqual({});
+        expect(splits.every((s) => s === 'units/2' || s === 'panels/2'), splits.join()).toBe(true);
+      }
+    }, 120_000);
   });
 
   describe('native: the thread count changes no bit', () => {
@@ -60,39 +102,39 @@ describeWith('C compiler', missing, 'native backend', () => {
       const cfg: DiffConfig = { steps: 12, batch: 11, inputSize: 64, hiddenSize: 96, bidirectional: true, lengths: [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2], initialStates: true };
       const cell = builtinCell('lstm');
       const one = await run(cell, cfg, 1);
-      expect(await lastTeam(cell, cfg)).toEqual({ threads: 1, byExamples: false });
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 1, byExamples: false, byUnits: false });
       expect(await run(cell, cfg, 2)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: false });
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: false, byUnits: false });
       expect(await run(cell, cfg, 3)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toEqual({ threads: 3, byExamples: false });
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 3, byExamples: false, byUnits: false });
     }, 60_000);
     it('gru with one example on 2 threads: the second thread has weight panels and no example', async () => {
       const cfg: DiffConfig = { steps: 30, batch: 1, inputSize: 16, hiddenSize: 100, initialStates: true };
       const cell = builtinCell('gru');
       const one = await run(cell, cfg, 1);
       expect(await run(cell, cfg, 2)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: false });
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: false, byUnits: false });
     }, 60_000);
     it('mgu with 40 examples and small weights on 2 threads: split by examples alone', async () => {
       const cfg: DiffConfig = { steps: 9, batch: 40, inputSize: 12, hiddenSize: 24, bidirectional: true, lengths: Array.from({ length: 40 }, (_, b) => 1 + (b % 9)), initialStates: true };
       const cell = builtinCell('mgu');
       const one = await run(cell, cfg, 1);
       expect(await run(cell, cfg, 2)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: true });
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: true, byUnits: false });
     }, 60_000);
     it('without shareFrom: a small loop stays on one thread; a large one is shared by examples or by panels', async () => {
       const cell = builtinCell('lstm');
       const small: DiffConfig = { steps: 4, batch: 3, inputSize: 8, hiddenSize: 16 };
       await results(cell, (c) => nativeBackend(c, { threads: 2 }), small);
-      expect(await lastTeam(cell, small)).toEqual({ threads: 1, byExamples: false });
+      expect(await lastTeam(cell, small)).toEqual({ threads: 1, byExamples: false, byUnits: false });
       // T·B·(4H + 16H) multiply-adds ≥ 2²² in both; 40 examples and 64 KiB of weights: by examples;
       // 8 examples and 1 MiB of weights: each step's products by panels.
       const many: DiffConfig = { steps: 100, batch: 40, inputSize: 16, hiddenSize: 64 };
       await results(cell, (c) => nativeBackend(c, { threads: 2 }), many);
-      expect(await lastTeam(cell, many)).toEqual({ threads: 2, byExamples: true });
+      expect(await lastTeam(cell, many)).toEqual({ threads: 2, byExamples: true, byUnits: false });
       const wide: DiffConfig = { steps: 110, batch: 8, inputSize: 16, hiddenSize: 256 };
       await results(cell, (c) => nativeBackend(c, { threads: 2 }), wide);
-      expect(await lastTeam(cell, wide)).toEqual({ threads: 2, byExamples: false });
+      expect(await lastTeam(cell, wide)).toEqual({ threads: 2, byExamples: false, byUnits: false });
     }, 60_000);
     it('12 random cells and configurations (seeded): 2 threads equal 1 thread', async () => {
       const cases = fc.sample(caseArb('all'), { numRuns: 12, seed: 77 });

@@ -128,10 +128,45 @@ export function phaseFunction(name: string, plan: StepPlan, p: number, dims: Dim
   return cFunction(name, st.used, body);
 }
 
-/** A per-example function: `(R, B, b0, b1, s, rev)` (examples [b0, b1) at step s) with the region pointers it uses. */
-export function cFunction(name: string, used: ReadonlySet<number>, body: readonly string[], extra = ''): string {
+/** The commit of a step split by units, run in its last phase's loop: per unit vector, per active example, and
+ * per example that has ended (its states carried to the other buffer). */
+export interface UnitCommit {
+  readonly perJ: readonly string[];
+  readonly perExample: readonly string[];
+  readonly carry: readonly string[];
+}
+
+/**
+ * The fused loop of phase p over units [u0, u1) of every example (u0 and u1 multiples of the panel width, so no
+ * tail), for a team that splits a step by units, with the step's commit when given (the last phase); null when
+ * there is nothing to run, undefined when the phase's work is not unit by unit (a reduction over the units, or a
+ * per-example scalar).
+ */
+export function unitPhaseFunction(name: string, plan: StepPlan, p: number, dims: Dims, st: CStorage, commit?: UnitCommit): string | null | undefined {
+  const body = phaseBody(plan, p, dims, st.storage, dialect(false));
+  if (body.reductions.length + body.perB.length > 0) return undefined;
+  if (body.perJ.length + body.stores.length === 0 && !commit) return null;
+  const loop = [
+    'for (int b = 0; b < B; b++) {',
+    `  const int len = LEN[b]; if (s >= len) { ${commit?.carry.join(' ') ?? ''} continue; }`,
+    ...exampleLoop.slice(2),
+    ...overUnitRange([...body.perJ, ...body.stores, ...(commit?.perJ ?? [])]),
+    ...(commit?.perExample ?? []).map((l) => `  ${l}`),
+    '}',
+  ];
+  return cFunction(name, st.used, loop, commit ? ', int keep' : '', 'u');
+}
+
+/** Statements over j in [u0, u1), full vectors. */
+export function overUnitRange(vector: readonly string[]): string[] {
+  return [`  for (int j = u0; j < u1; j += VW) {`, ...vector.map((l) => `    ${l}`), `  }`];
+}
+
+/** A per-example function: `(R, B, b0, b1, s, rev)` (examples [b0, b1) at step s), or with range 'u' a per-unit
+ * one `(R, B, u0, u1, s, rev)`, with the region pointers it uses. */
+export function cFunction(name: string, used: ReadonlySet<number>, body: readonly string[], extra = '', range: 'b' | 'u' = 'b'): string {
   return [
-    `static void ${name}(float *const *R, int B, int b0, int b1, int s, int rev${extra}) {`,
+    `static void ${name}(float *const *R, int B, int ${range}0, int ${range}1, int s, int rev${extra}) {`,
     `  const int32_t *LEN = (const int32_t *)R[0]; (void)LEN;`,
     ...pointerLocals(used).map((l) => `  ${l}`),
     ...body.map((l) => `  ${l}`),

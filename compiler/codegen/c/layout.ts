@@ -57,5 +57,7 @@ export function cRunLayout(cell: CompiledCell, dims: Dims): CRunLayout {
     return (B, T, NR) => packedFloats(r.packed.K ?? T * B, r.packed.N, NR);
   };
   const { forwardPlan, backwardPlan } = runRegions(cell, dims, { add: (name, r, weight) => L.add(name, weight ? 'weights' : (IO_REGIONS as readonly string[]).includes(name) ? 'io' : 'run', size(r)), alias: (name, existing) => L.alias(name, existing) }, { transposedOuter: false });
+  // A forward split by units writes each step's new states here, and swaps the two (program.ts).
+  cell.states.forEach((_, k) => L.add(`SN${k}`, 'run', (B) => B * dims.H));
   return { layout: L, forwardPlan, backwardPlan };
 }

@@ -10,7 +10,7 @@ import { unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { stepProducts } from '../../plan/step-products.js';
 import { blocks } from '../shared/phase-body.js';
 import { safeLabel } from '../shared/names.js';
-import { cFunction, cStorage, exampleLoop, overUnits, phaseFunction, type CStorage } from './fused.js';
+import { cFunction, cStorage, exampleLoop, overUnits, phaseFunction, unitPhaseFunction, type CStorage, type UnitCommit } from './fused.js';
 import { cRunLayout, IO_REGIONS, type CRunLayout } from './layout.js';
 import { cPrelude } from './prelude.js';
 
@@ -35,6 +35,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const functions: string[] = [];
   const fwdStep = phases('fwd', forwardPlan, dims, fs, functions);
   functions.push(forwardCommit(cell, dims, run, fs));
+  const fwdUnits = unitPhases('fwd', forwardPlan, dims, fs, functions, unitCommit(cell, dims, run, fs));
   const bwdStep = phases('bwd', backwardPlan, dims, bs, functions);
   functions.push(backwardPrep(cell, dims, run), backwardCommit(cell, dims, run, bs));
 
@@ -51,8 +52,9 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const tableEntries = layout.regions.map((r, k) => (r.block === 'io' ? `R[${k}] = (float *)${io(r.name)};` : `R[${k}] = ${r.block === 'weights' ? '(float *)W' : 'M'} + L[${k}];`));
   const ioArgs = IO_REGIONS.map((name) => `${name === 'X' || name === 'GOUT' ? 'const ' : ''}float *${io(name)}`).join(', ');
   const entry = (sig: string, body: string[]) => [`EXPORT void ${sig} {`, `  float *R[${layout.regions.length}];`, ...tableEntries.map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `}`].join('\n');
-  /** Runs `loop` on a team of up to nt threads (one when the loop is small). */
-  const team = (work: number, weightBytes: number, loop: string) => [
+  /** Runs `loop` on a team of up to nt threads (one when the loop is small); `unitLoop`, where the step can be
+   * split by units, in place of `loop` when the team would otherwise share each product by panels. */
+  const team = (work: number, weightBytes: number, loop: string, unitLoop?: string) => [
     `{`,
     `  const int size = team_size(nt, T, B, ${work});`,
     `  team_slot slots[size];`,
@@ -61,15 +63,16 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `#pragma omp parallel num_threads(size) if (size > 1)`,
     `  {`,
     `#ifdef _OPENMP`,
-    `    team tm = {&bar, omp_get_thread_num(), omp_get_num_threads(), 0, 0, 0, 0, 0};`,
+    `    team tm = {&bar, omp_get_thread_num(), omp_get_num_threads(), 0, 0, 0, 0, 0, 0};`,
     `#else`,
-    `    team tm = {&bar, 0, 1, 0, 0, 0, 0, 0};`,
+    `    team tm = {&bar, 0, 1, 0, 0, 0, 0, 0, 0};`,
     `#endif`,
     `    tm.rows = team_rows(tm.parts, B, ${weightBytes});`,
     `    tm.b0 = (int)((idx)tm.q * B / tm.parts);`,
     `    tm.b1 = (int)((idx)(tm.q + 1) * B / tm.parts);`,
-    `    if (tm.q == 0) last_team = tm.rows ? -tm.parts : tm.parts;`,
-    `    ${loop}`,
+    ...(unitLoop ? [`    tm.units = !tm.rows && tm.parts > 1 && ${dims.H} % NR == 0;`] : []),
+    `    if (tm.q == 0) last_team = 4 * tm.parts + (tm.rows ? 1 : tm.units ? 2 : 0);`,
+    unitLoop ? `    if (tm.units) ${unitLoop} else ${loop}` : `    ${loop}`,
     `  }`,
     `}`,
   ];
@@ -78,6 +81,27 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `  const int steps = last_step(R, B, T);`,
     `  for (int s = 0; s < steps; s++) {`,
     ...teamStep([...fwdStep, 'fwd_commit(R, B, b0, b1, s, rev, keep);']).map((l) => `    ${l}`),
+    `  }`,
+    `}`,
+  ].join('\n');
+  // States ping-pong between S_k and SN_k: a step reads S_k and its last phase writes SN_k, so that no thread
+  // replaces a state that another's products may still read; the table swaps them after each step, and an odd
+  // number of steps leaves the final states in SN_k, copied back for the caller.
+  const swaps = cell.states.map((_, k) => `{ float *t = R[${layout.index(`S${k}`)}]; R[${layout.index(`S${k}`)}] = R[${layout.index(`SN${k}`)}]; R[${layout.index(`SN${k}`)}] = t; }`);
+  const copyBack = cell.states.map((_, k) => `memcpy(R0[${layout.index(`S${k}`)}] + (idx)b0 * ${H}, R0[${layout.index(`SN${k}`)}] + (idx)b0 * ${H}, (size_t)(b1 - b0) * ${H} * 4);`);
+  const forwardUnitLoop = fwdUnits && [
+    `static void fwd_loop_units(float *const *R0, int T, int B, int rev, int keep, team *tm) {`,
+    `  float *R[${layout.regions.length}];`,
+    `  memcpy(R, R0, sizeof R);`,
+    `  const int steps = last_step(R, B, T);`,
+    `  for (int s = 0; s < steps; s++) {`,
+    ...fwdUnits.flatMap((calls) => unitChunks(calls, H)).map((l) => `    ${l}`),
+    ...swaps.map((l) => `    ${l}`),
+    `  }`,
+    `  if (steps & 1) {`,
+    `    team_sync(tm);`,
+    `    const int b0 = (int)((idx)tm->q * B / tm->parts), b1 = (int)((idx)(tm->q + 1) * B / tm->parts);`,
+    ...copyBack.map((l) => `    ${l}`),
     `  }`,
     `}`,
   ].join('\n');
@@ -95,7 +119,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `if (!all_full(R, B, T)) ${zero('OUT', `(idx)T * B * ${H}`)}`,
     `/* input projections hoisted out of the time loop: all T·B rows in one product */`,
     ...hoisted,
-    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);'),
+    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);', fwdUnits ? 'fwd_loop_units(R, T, B, rev, keep, &tm);' : undefined),
   ]);
   const backward = entry(`cf_backward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int truncate, int nt)`, [
     ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),
@@ -121,6 +145,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     cPrelude,
     ...functions,
     forwardLoop,
+    ...(forwardUnitLoop ? [forwardUnitLoop] : []),
     backwardLoop,
     forward,
     backward,
@@ -152,6 +177,61 @@ function teamStep(step: readonly string[]): string[] {
   }
   flush();
   return out;
+}
+
+/**
+ * A step split by units: for each phase a barrier (every operand is complete), then chunks of units taken as they
+ * come, each running the phase's products for its columns (every gate's block of them) and its fused loop over
+ * every example, the last phase with the commit. The products' results are used by the thread that computed them,
+ * in its own cache.
+ */
+function unitChunks(calls: readonly string[], H: number): string[] {
+  return [
+    'team_sync(tm);',
+    '{',
+    '  team_iter it; int c0, c1;',
+    `  examples_begin(tm, &it, ${H} / NR);`,
+    '  while (examples_next(tm, &it, &c0, &c1)) {',
+    '    const int u0 = c0 * NR, u1 = c1 * NR;',
+    ...calls.map((c) => `    ${c}`),
+    '  }',
+    '}',
+  ];
+}
+
+/**
+ * Per phase of a step split by units: its products for columns [u0, u1) of every block of H, then its fused loop
+ * over those units; null when some phase is not unit by unit (a reduction, a per-example scalar, a product whose
+ * result is not whole blocks of H) or H is not a whole number of panels at every vector width (32 floats).
+ */
+function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[], commit: UnitCommit): string[][] | null {
+  const { H } = dims;
+  if (H % 32 !== 0) return null;
+  const step: string[][] = [];
+  const fns: string[] = [];
+  for (let p = 1; p < plan.phaseCount; p++) {
+    const calls: string[] = [];
+    for (const { node: n, operand: v, weight: i, R: Rn, K: Kn } of stepProducts(plan, p, dims)) {
+      const [N, K, packed] = n.op === 'matvec' ? [Rn, Kn, `WN${i}`] : [Kn, Rn, `WT${i}`];
+      if (N % H !== 0) return null;
+      const operand = st.raw(v).array;
+      const out = st.raw(n).array;
+      // Columns g·H + [u0, u1) of each block: their panels start at (g·H + u0) / NR, K·NR floats each.
+      for (let g = 0; g < N / H; g++) {
+        calls.push(`gemm(B, u1 - u0, ${K}, ${operand}, ${K}, 1, R[${st.region(packed)}] + (idx)(${g * H} + u0) * ${K}, ${out} + ${g * H} + u0, ${N}, 0, 1);`);
+      }
+    }
+    const last = p === plan.phaseCount - 1;
+    const fn = unitPhaseFunction(`${tag}_uphase${p}`, plan, p, dims, st, last ? commit : undefined);
+    if (fn === undefined) return null;
+    if (fn) {
+      fns.push(fn);
+      calls.push(`${tag}_uphase${p}(R, B, u0, u1, s, rev${last ? ', keep' : ''});`);
+    }
+    step.push(calls.map((l) => l.replace(/\br(\d+)\b/g, 'R[$1]')));
+  }
+  functions.push(...fns);
+  return step;
 }
 
 /** Per phase: its per-step products over this thread's rows, then its fused loop. Returns one step's statements. */
@@ -205,6 +285,29 @@ function forwardCommit(cell: CompiledCell, dims: Dims, run: CRunLayout, st: CSto
     return `  if (keep) memcpy(&${r(`SV_${s.name}`)}[bt * ${size}], &${r(`f.M${s.id}`)}[(idx)b * ${size}], ${size} * 4);`;
   });
   return cFunction('fwd_commit', st.used, [...exampleLoop, ...overUnits(H, units), ...copies, '}'], ', int keep');
+}
+
+/** As forwardCommit, for units [u0, u1): new states go to SN_k (the step reads S_k), saved products by columns
+ * [u0, u1) of each block of H. */
+function unitCommit(cell: CompiledCell, dims: Dims, run: CRunLayout, st: CStorage): UnitCommit {
+  const { H } = dims;
+  const graph = cell.graph;
+  const r = (name: string) => `r${st.region(name)}`;
+  const perJ = graph.outputs.map((o, k) => {
+    const x = st.raw(graph.nodes[o.id]!);
+    return `const vf n${k} = LD(&${x.array}[${x.index(0)}]);`;
+  });
+  perJ.push(`if (keep) { ${cell.states.map((_, k) => `ST(&${r(`ST${k}`)}[bt * ${H} + j], LD(&${r(`S${k}`)}[b * ${H} + j]));`).join(' ')} }`);
+  perJ.push(...cell.states.map((_, k) => `ST(&${r(`SN${k}`)}[b * ${H} + j], n${k});`));
+  perJ.push(`ST(&${r('OUT')}[bt * ${H} + j], n0);`);
+  const perExample = cell.backward.saved
+    .filter((s) => run.forwardPlan.role[s.id] === 'gemm')
+    .map((s) => {
+      const size = sizeOf(s.shape, dims);
+      return `if (keep) for (int g = 0; g < ${size / H}; g++) memcpy(&${r(`SV_${s.name}`)}[bt * ${size} + g * ${H} + u0], &${r(`f.M${s.id}`)}[(idx)b * ${size} + g * ${H} + u0], (size_t)(u1 - u0) * 4);`;
+    });
+  const carry = cell.states.map((_, k) => `memcpy(&${r(`SN${k}`)}[b * ${H} + u0], &${r(`S${k}`)}[b * ${H} + u0], (size_t)(u1 - u0) * 4);`);
+  return { perJ, perExample, carry };
 }
 
 /** Truncated BPTT cuts an example's cotangents at the start of its k-step chunks; then C0 += dL/dout_t. */

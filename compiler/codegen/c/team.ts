@@ -1,12 +1,15 @@
 // The time loops' thread team: every thread runs the whole time loop. Either each thread runs its own examples
-// alone (small weights, many examples: team_rows), or each step's products are split over the threads by panels
-// of the packed weights (each thread streams only its share of W, and the per-step product has all B rows for
-// its register tiles) and the fused loops by examples, both in chunks taken as they come (each thread its own
-// run first). A spinning barrier joins the two halves of each product phase: the products read every example's
-// operand, the fused loops every column of the product. The barrier spins with pause, then yields (a descheduled
-// partner on a loaded machine must not cost a whole time slice of spinning); OpenMP's own barrier would sleep in
-// the kernel under OMP_WAIT_POLICY=PASSIVE. Which thread computes a panel or an example changes no bit: each
-// element is the same chain of multiply-adds (gemm.ts), each example's loop independent of the others.
+// alone (small weights, many examples: team_rows); or a forward step is split by units (program.ts: each chunk of
+// units runs its columns of the step's products and its fused loop over every example, so a product's result is
+// used where it was computed; new states go to a second buffer, one barrier a phase); or each step's products are
+// split over the threads by panels of the packed weights (each thread streams only its share of W, and the
+// per-step product has all B rows for its register tiles) and the fused loops by examples. Work goes in chunks
+// taken as they come (each thread its own run first). A spinning barrier joins the halves of each product phase:
+// the products read every example's operand, the fused loops every column of the product. The barrier spins with
+// pause, then yields (a descheduled partner on a loaded machine must not cost a whole time slice of spinning);
+// OpenMP's own barrier would sleep in the kernel under OMP_WAIT_POLICY=PASSIVE. Which thread computes a panel,
+// a unit or an example changes no bit: each element is the same chain of multiply-adds (gemm.ts), each example's
+// loop independent of the others.
 
 export const cTeamSource = `
 #include <sched.h>
@@ -21,8 +24,9 @@ export const cTeamSource = `
 typedef struct { idx next; char pad[56]; } team_slot;
 typedef struct { int count; int sense; team_slot *slots; } team_barrier;
 /* base: where the next job's chunks start in every slot's count (never reset, the same in every thread).
-   rows: the team splits examples only, [b0, b1) per thread (see team_rows). */
-typedef struct { team_barrier *bar; int q, parts, sense; idx base; int rows, b0, b1; } team;
+   rows: the team splits examples only, [b0, b1) per thread (see team_rows). units: each step is split by units
+   (program.ts: a chunk of units runs its columns of the products and its fused loop over every example). */
+typedef struct { team_barrier *bar; int q, parts, sense; idx base; int rows, b0, b1, units; } team;
 /* Whether to split the time loop by examples alone: each thread runs every step for its own examples, all of
    each product's columns for its rows, and never waits for the others. Best when the step's weights fit in a
    core's L2 (each thread reads all of them at every step) and every thread has whole register tiles of rows;
@@ -120,7 +124,8 @@ static int examples_next(team *tm, team_iter *it, int *b0, int *b1) {
 static int team_size(int nt, idx T, int B, idx work) {
   return nt > 1 && T * B * work >= par_min ? nt : 1;
 }
-/* The size of the latest team, negative when it split examples only (tests check how a loop was shared). */
+/* How the latest time loop was shared (tests check it): 4 * threads + 0 (products by panels), 1 (examples only) or
+   2 (units). */
 static int last_team = 0;
 EXPORT int cf_last_team(void) { return last_team; }
 /* Whether every example runs all T steps. */

@@ -39,12 +39,15 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const bwdStep = phases('bwd', backwardPlan, dims, bs, functions);
   functions.push(backwardPrep(cell, dims, run), backwardCommit(cell, dims, run, bs));
 
-  const hoisted = fwd.nodes
-    .filter((n) => forwardPlan.role[n.id] === 'hoisted')
-    .map((n) => {
-      const N = sizeOf(n.shape, dims);
-      return `gemm((idx)T * B, ${N}, ${X}, ${R('X')}, ${X}, 1, ${R(`WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`)}, ${R(`f.HX${n.id}`)}, ${N}, 0, nt);`;
-    });
+  /** The input projections of all T·B rows, one product each: on the team (`on`) or on nt threads. */
+  const hoisted = (on: 'tm' | 'nt') =>
+    fwd.nodes
+      .filter((n) => forwardPlan.role[n.id] === 'hoisted')
+      .map((n) => {
+        const N = sizeOf(n.shape, dims);
+        const args = `(idx)T * B, ${N}, ${X}, ${R('X')}, ${X}, 1, ${R(`WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`)}, ${R(`f.HX${n.id}`)}, ${N}`;
+        return on === 'tm' ? `gemm_team(&tm, ${args});` : `gemm(${args}, 0, nt);`;
+      });
   const stepWork = (plan: StepPlan) => plan.graph.nodes.filter((n) => plan.role[n.id] === 'gemm').reduce((a, n) => a + sizeOf(plan.graph.nodes[n.args[0]!]!.shape, dims), 0) + 16 * H * plan.phaseCount;
   const io = (name: string) => `io_${name.toLowerCase()}`;
   /** Bytes of the weights one step's products read. */
@@ -54,9 +57,10 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const entry = (sig: string, body: string[]) => [`EXPORT void ${sig} {`, `  float *R[${layout.regions.length}];`, ...tableEntries.map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `}`].join('\n');
   /** Runs `loop` on a team of up to nt threads (one when the loop is small); `unitLoop`, where the step can be
    * split by units, in place of `loop` when the team would otherwise share each product by panels. */
-  const team = (work: number, weightBytes: number, loop: string, unitLoop?: string) => [
+  const team = (work: number, weightBytes: number, loop: string, unitLoop?: string, before: readonly string[] = []) => [
     `{`,
     `  const int size = team_size(nt, T, B, ${work});`,
+    ...(before.length ? [`  if (size == 1) { ${before.map((l) => l.replace(/^gemm_team\(&tm, (.*)\);$/, 'gemm($1, 0, nt);')).join(' ')} }`] : []),
     `  team_slot slots[size];`,
     `  memset(slots, 0, sizeof slots);`,
     `  team_barrier bar = {0, 0, slots};`,
@@ -72,6 +76,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `    tm.b1 = (int)((idx)(tm.q + 1) * B / tm.parts);`,
     ...(unitLoop ? [`    tm.units = !tm.rows && tm.parts > 1 && ${dims.H} % NR == 0;`] : []),
     `    if (tm.q == 0) last_team = 4 * tm.parts + (tm.rows ? 1 : tm.units ? 2 : 0);`,
+    ...(before.length ? [`    if (size > 1) { ${before.join(' ')} }`] : []),
     unitLoop ? `    if (tm.units) ${unitLoop} else ${loop}` : `    ${loop}`,
     `  }`,
     `}`,
@@ -117,9 +122,8 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const forward = entry(`cf_forward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int keep, int nt)`, [
     `/* outputs past an example's length are zeros; every other one is written by the loop */`,
     `if (!all_full(R, B, T)) ${zero('OUT', `(idx)T * B * ${H}`)}`,
-    `/* input projections hoisted out of the time loop: all T·B rows in one product */`,
-    ...hoisted,
-    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);', fwdUnits ? 'fwd_loop_units(R, T, B, rev, keep, &tm);' : undefined),
+    `/* input projections hoisted out of the time loop: all T·B rows in one product, on the loop's team */`,
+    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);', fwdUnits ? 'fwd_loop_units(R, T, B, rev, keep, &tm);' : undefined, hoisted('tm')),
   ]);
   const backward = entry(`cf_backward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int truncate, int nt)`, [
     ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),

@@ -35,8 +35,14 @@ typedef struct { team_barrier *bar; int q, parts, sense; idx base; int rows, b0,
 static int team_rows(int parts, int B, idx weight_bytes) {
   return parts > 1 && weight_bytes <= (512 << 10) && B >= 2 * MR * parts;
 }
+static void team_wait(team *tm);
+/* The barrier of a step: none when each thread runs its own examples alone. */
 static void team_sync(team *tm) {
-  if (tm->parts == 1 || tm->rows) return;
+  if (!tm->rows) team_wait(tm);
+}
+/* Every thread of the team meets here. */
+static void team_wait(team *tm) {
+  if (tm->parts == 1) return;
   const int s = !tm->sense;
   tm->sense = s;
   if (__atomic_add_fetch(&tm->bar->count, 1, __ATOMIC_ACQ_REL) == tm->parts) {
@@ -90,9 +96,10 @@ NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, const float *A, id
 /* The examples of a step's per-example calls between two barriers, in chunks taken as for the products: each
    thread first its own run of chunks (the same examples at every step: their state rows stay in its cache),
    then what the others have not taken. */
-typedef struct { idx base, run, chunks; int per, k, B; } team_iter;
+typedef struct { idx base, run, chunks; int per, k, B, shared; } team_iter;
 static void examples_begin(team *tm, team_iter *it, int B) {
   it->B = B;
+  it->shared = 0;
   it->per = B / (4 * tm->parts) > 1 ? B / (4 * tm->parts) : 1;
   it->chunks = (B + it->per - 1) / it->per;
   it->run = (it->chunks + tm->parts - 1) / tm->parts;
@@ -101,7 +108,7 @@ static void examples_begin(team *tm, team_iter *it, int B) {
   tm->base += it->run;
 }
 static int examples_next(team *tm, team_iter *it, int *b0, int *b1) {
-  if (tm->parts == 1 || tm->rows) {
+  if (tm->parts == 1 || (tm->rows && !it->shared)) {
     if (it->k++) return 0;
     *b0 = tm->parts == 1 ? 0 : tm->b0;
     *b1 = tm->parts == 1 ? it->B : tm->b1;
@@ -119,6 +126,20 @@ static int examples_next(team *tm, team_iter *it, int *b0, int *b1) {
     }
   }
   return 0;
+}
+/* C[M, N] = A·B on the team, by groups of MB·MR rows taken as they come (a slower core takes fewer), then a
+   barrier: the hoisted input products, inside the team's parallel region (no second wake-up of the threads). */
+NOCLONE static void gemm_team(team *tm, idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc) {
+  const int groups = (int)((M + MB * MR - 1) / (MB * MR));
+  team_iter it;
+  int g0, g1;
+  examples_begin(tm, &it, groups);
+  it.shared = 1;
+  while (examples_next(tm, &it, &g0, &g1)) {
+    const idx m0 = (idx)g0 * MB * MR, m1 = (idx)g1 * MB * MR < M ? (idx)g1 * MB * MR : M;
+    gemm(m1 - m0, N, K, A + m0 * ars, ars, aks, Bp, C + m0 * ldc, ldc, 0, 1);
+  }
+  team_wait(tm);
 }
 /* Threads for a time loop of T·B·work multiply-adds: up to nt, one when it is too small to share. */
 static int team_size(int nt, idx T, int B, idx work) {

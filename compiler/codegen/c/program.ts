@@ -121,12 +121,14 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const rowSums = cell.params.flatMap((p, i) => (layout.has(`b.PV${i}`) ? [{ name: `b.PV${i}`, size: sizeOf(p.shape, dims), i }] : []));
   const forward = entry(`cf_forward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int keep, int nt)`, [
     `/* outputs past an example's length are zeros; every other one is written by the loop */`,
+    `huge_pages(${R('OUT')}, (size_t)T * B * ${H} * 4);`,
     `if (!all_full(R, B, T)) ${zero('OUT', `(idx)T * B * ${H}`)}`,
     `/* input projections hoisted out of the time loop: all T·B rows in one product, on the loop's team */`,
     ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);', fwdUnits ? 'fwd_loop_units(R, T, B, rev, keep, &tm);' : undefined, hoisted('tm')),
   ]);
   const backward = entry(`cf_backward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int truncate, int nt)`, [
     ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),
+    `huge_pages(${R('DX')}, (size_t)T * B * ${X} * 4);`,
     zero('DX', `(idx)T * B * ${X}`),
     ...[...backwardPlan.perTime].map((id) => zero(`b.PT${id}`, `(idx)T * B * ${sizeOf(bw.nodes[id]!.shape, dims)}`)),
     ...rowSums.map((r) => zero(r.name, `(idx)T * B * ${r.size}`)),
@@ -322,7 +324,9 @@ function backwardPrep(cell: CompiledCell, dims: Dims, run: CRunLayout): string {
   const body = [
     ...exampleLoop,
     `  if (truncate > 0 && (s + 1) % truncate == 0 && s + 1 < LEN[b]) { ${cell.states.map((_, k) => `memset(${reg(`C${k}`)} + (idx)b * ${H}, 0, ${H} * 4);`).join(' ')} }`,
-    `  for (int j = 0; j < ${H}; j++) ${reg('C0')}[(idx)b * ${H} + j] += ${reg('GOUT')}[bt * ${H} + j];`,
+    `  { float *c = ${reg('C0')} + (idx)b * ${H}; const float *g = ${reg('GOUT')} + bt * ${H}; int j = 0;`,
+    `    for (; j + VW <= ${H}; j += VW) ST(c + j, LD(c + j) + LD(g + j));`,
+    `    for (; j < ${H}; j++) c[j] += g[j]; }`,
     '}',
   ];
   return cFunction('bwd_prep', new Set(), body, ', int truncate');

@@ -137,24 +137,24 @@ export interface UnitCommit {
 }
 
 /**
- * The fused loop of phase p over units [u0, u1) of every example (u0 and u1 multiples of the panel width, so no
- * tail), for a team that splits a step by units, with the step's commit when given (the last phase); null when
- * there is nothing to run, undefined when the phase's work is not unit by unit (a reduction over the units, or a
- * per-example scalar).
+ * The fused loop of phase p over examples [b0, b1) and units [u0, u1) (multiples of the panel width, H a multiple
+ * of 32: no tail), for a forward that works unit by unit, with the step's commit when given (the last phase); null
+ * when there is nothing to run, undefined when the phase's work is not unit by unit (a reduction over the units,
+ * or a per-example scalar).
  */
 export function unitPhaseFunction(name: string, plan: StepPlan, p: number, dims: Dims, st: CStorage, commit?: UnitCommit): string | null | undefined {
   const body = phaseBody(plan, p, dims, st.storage, dialect(false));
   if (body.reductions.length + body.perB.length > 0) return undefined;
   if (body.perJ.length + body.stores.length === 0 && !commit) return null;
   const loop = [
-    'for (int b = 0; b < B; b++) {',
+    'for (int b = b0; b < b1; b++) {',
     `  const int len = LEN[b]; if (s >= len) { ${commit?.carry.join(' ') ?? ''} continue; }`,
     ...exampleLoop.slice(2),
     ...overUnitRange([...body.perJ, ...body.stores, ...(commit?.perJ ?? [])]),
     ...(commit?.perExample ?? []).map((l) => `  ${l}`),
     '}',
   ];
-  return cFunction(name, st.used, loop, commit ? ', int keep' : '', 'u');
+  return cFunction(name, st.used, loop, `, int u0, int u1${commit ? ', int keep' : ''}`);
 }
 
 /** Statements over j in [u0, u1), full vectors. */
@@ -162,11 +162,10 @@ export function overUnitRange(vector: readonly string[]): string[] {
   return [`  for (int j = u0; j < u1; j += VW) {`, ...vector.map((l) => `    ${l}`), `  }`];
 }
 
-/** A per-example function: `(R, B, b0, b1, s, rev)` (examples [b0, b1) at step s), or with range 'u' a per-unit
- * one `(R, B, u0, u1, s, rev)`, with the region pointers it uses. */
-export function cFunction(name: string, used: ReadonlySet<number>, body: readonly string[], extra = '', range: 'b' | 'u' = 'b'): string {
+/** A per-example function: `(R, B, b0, b1, s, rev)` (examples [b0, b1) at step s) with the region pointers it uses. */
+export function cFunction(name: string, used: ReadonlySet<number>, body: readonly string[], extra = ''): string {
   return [
-    `static void ${name}(float *const *R, int B, int ${range}0, int ${range}1, int s, int rev${extra}) {`,
+    `static void ${name}(float *const *R, int B, int b0, int b1, int s, int rev${extra}) {`,
     `  const int32_t *LEN = (const int32_t *)R[0]; (void)LEN;`,
     ...pointerLocals(used).map((l) => `  ${l}`),
     ...body.map((l) => `  ${l}`),

@@ -33,9 +33,11 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const bs = cStorage(bw, backwardPlan, dims, cell.states, { state: (k) => ({ array: `ST${k}`, byTime: true }), grad: (k) => `C${k}`, saved: (name) => `SV_${name}` }, layout, 'b');
   const R = (name: string) => `R[${layout.index(name)}]`;
   const functions: string[] = [];
-  const fwdStep = phases('fwd', forwardPlan, dims, fs, functions);
-  functions.push(forwardCommit(cell, dims, run, fs));
+  // A forward whose phases work unit by unit runs one loop (fwd_loop_units) whatever the team; any other runs the
+  // phases by examples (fwd_loop).
   const fwdUnits = unitPhases('fwd', forwardPlan, dims, fs, functions, unitCommit(cell, dims, run, fs));
+  const fwdStep = fwdUnits ? [] : phases('fwd', forwardPlan, dims, fs, functions);
+  if (!fwdUnits) functions.push(forwardCommit(cell, dims, run, fs));
   const bwdStep = phases('bwd', backwardPlan, dims, bs, functions);
   functions.push(backwardPrep(cell, dims, run), backwardCommit(cell, dims, run, bs));
 
@@ -55,9 +57,9 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const tableEntries = layout.regions.map((r, k) => (r.block === 'io' ? `R[${k}] = (float *)${io(r.name)};` : `R[${k}] = ${r.block === 'weights' ? '(float *)W' : 'M'} + L[${k}];`));
   const ioArgs = IO_REGIONS.map((name) => `${name === 'X' || name === 'GOUT' ? 'const ' : ''}float *${io(name)}`).join(', ');
   const entry = (sig: string, body: string[]) => [`EXPORT void ${sig} {`, `  float *R[${layout.regions.length}];`, ...tableEntries.map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `}`].join('\n');
-  /** Runs `loop` on a team of up to nt threads (one when the loop is small); `unitLoop`, where the step can be
-   * split by units, in place of `loop` when the team would otherwise share each product by panels. */
-  const team = (work: number, weightBytes: number, loop: string, unitLoop?: string, before: readonly string[] = []) => [
+  /** Runs `loop` on a team of up to nt threads (one when the loop is small), after `before`; `units`: the loop
+   * splits a step by units unless the team splits the examples alone. */
+  const team = (work: number, weightBytes: number, loop: string, units: boolean, before: readonly string[] = []) => [
     `{`,
     `  const int size = team_size(nt, T, B, ${work});`,
     ...(before.length ? [`  if (size == 1) { ${before.map((l) => l.replace(/^gemm_team\(&tm, (.*)\);$/, 'gemm($1, 0, nt);')).join(' ')} }`] : []),
@@ -74,14 +76,14 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `    tm.rows = team_rows(tm.parts, B, ${weightBytes});`,
     `    tm.b0 = (int)((idx)tm.q * B / tm.parts);`,
     `    tm.b1 = (int)((idx)(tm.q + 1) * B / tm.parts);`,
-    ...(unitLoop ? [`    tm.units = !tm.rows && tm.parts > 1 && ${dims.H} % NR == 0;`] : []),
+    `    tm.units = ${units ? '!tm.rows && tm.parts > 1' : '0'};`,
     `    if (tm.q == 0) last_team = 4 * tm.parts + (tm.rows ? 1 : tm.units ? 2 : 0);`,
     ...(before.length ? [`    if (size > 1) { ${before.join(' ')} }`] : []),
-    unitLoop ? `    if (tm.units) ${unitLoop} else ${loop}` : `    ${loop}`,
+    `    ${loop}`,
     `  }`,
     `}`,
   ];
-  const forwardLoop = [
+  const forwardLoop = !fwdUnits && [
     `static void fwd_loop(float *const *R, int T, int B, int rev, int keep, team *tm) {`,
     `  const int steps = last_step(R, B, T);`,
     `  for (int s = 0; s < steps; s++) {`,
@@ -124,7 +126,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `huge_pages(${R('OUT')}, (size_t)T * B * ${H} * 4);`,
     `if (!all_full(R, B, T)) ${zero('OUT', `(idx)T * B * ${H}`)}`,
     `/* input projections hoisted out of the time loop: all T·B rows in one product, on the loop's team */`,
-    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), 'fwd_loop(R, T, B, rev, keep, &tm);', fwdUnits ? 'fwd_loop_units(R, T, B, rev, keep, &tm);' : undefined, hoisted('tm')),
+    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), fwdUnits ? 'fwd_loop_units(R, T, B, rev, keep, &tm);' : 'fwd_loop(R, T, B, rev, keep, &tm);', !!fwdUnits, hoisted('tm')),
   ]);
   const backward = entry(`cf_backward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int truncate, int nt)`, [
     ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),
@@ -132,7 +134,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     zero('DX', `(idx)T * B * ${X}`),
     ...[...backwardPlan.perTime].map((id) => zero(`b.PT${id}`, `(idx)T * B * ${sizeOf(bw.nodes[id]!.shape, dims)}`)),
     ...rowSums.map((r) => zero(r.name, `(idx)T * B * ${r.size}`)),
-    ...team(stepWork(backwardPlan), stepWeightBytes(backwardPlan), 'bwd_loop(R, T, B, rev, truncate, &tm);'),
+    ...team(stepWork(backwardPlan), stepWeightBytes(backwardPlan), 'bwd_loop(R, T, B, rev, truncate, &tm);', false),
     `/* weight and input gradients: one product each over all T·B rows */`,
     ...deferred(cell, dims, backwardPlan, bs, R),
     ...rowSums.map((r) => `sum_rows(${R(r.name)}, (idx)T * B, ${r.size}, ${R(`GP${r.i}`)});`),
@@ -150,8 +152,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `/* region k: ${layout.regions.map((r, k) => `${k} ${r.name}`).join(', ')} */`,
     cPrelude,
     ...functions,
-    forwardLoop,
-    ...(forwardUnitLoop ? [forwardUnitLoop] : []),
+    forwardLoop || forwardUnitLoop,
     backwardLoop,
     forward,
     backward,
@@ -186,19 +187,23 @@ function teamStep(step: readonly string[]): string[] {
 }
 
 /**
- * A step split by units: for each phase a barrier (every operand is complete), then chunks of units taken as they
- * come, each running the phase's products for its columns (every gate's block of them) and its fused loop over
- * every example, the last phase with the commit. The products' results are used by the thread that computed them,
- * in its own cache.
+ * One phase of a step on a forward that works unit by unit: with a team that splits the examples alone, this
+ * thread's examples and every unit, with no barrier; else a barrier (every operand is complete), then chunks of
+ * units taken as they come, each running the phase's products for its columns (every gate's block of them) and
+ * its fused loop over every example, the last phase with the commit. The products' results are used by the thread
+ * that computed them, in its own cache.
  */
 function unitChunks(calls: readonly string[], H: number): string[] {
   return [
-    'team_sync(tm);',
-    '{',
+    'if (tm->rows || tm->parts == 1) {',
+    `  const int b0 = tm->parts == 1 ? 0 : tm->b0, b1 = tm->parts == 1 ? B : tm->b1, u0 = 0, u1 = ${H};`,
+    ...calls.map((c) => `  ${c}`),
+    '} else {',
+    '  team_sync(tm);',
     '  team_iter it; int c0, c1;',
     `  examples_begin(tm, &it, ${H} / NR);`,
     '  while (examples_next(tm, &it, &c0, &c1)) {',
-    '    const int u0 = c0 * NR, u1 = c1 * NR;',
+    '    const int b0 = 0, b1 = B, u0 = c0 * NR, u1 = c1 * NR;',
     ...calls.map((c) => `    ${c}`),
     '  }',
     '}',
@@ -224,7 +229,7 @@ function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, funct
       const out = st.raw(n).array;
       // Columns g·H + [u0, u1) of each block: their panels start at (g·H + u0) / NR, K·NR floats each.
       for (let g = 0; g < N / H; g++) {
-        calls.push(`gemm(B, u1 - u0, ${K}, ${operand}, ${K}, 1, R[${st.region(packed)}] + (idx)(${g * H} + u0) * ${K}, ${out} + ${g * H} + u0, ${N}, 0, 1);`);
+        calls.push(`gemm(b1 - b0, u1 - u0, ${K}, ${operand} + (idx)b0 * ${K}, ${K}, 1, R[${st.region(packed)}] + (idx)(${g * H} + u0) * ${K}, ${out} + (idx)b0 * ${N} + ${g * H} + u0, ${N}, 0, 1);`);
       }
     }
     const last = p === plan.phaseCount - 1;
@@ -232,7 +237,7 @@ function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, funct
     if (fn === undefined) return null;
     if (fn) {
       fns.push(fn);
-      calls.push(`${tag}_uphase${p}(R, B, u0, u1, s, rev${last ? ', keep' : ''});`);
+      calls.push(`${tag}_uphase${p}(R, B, b0, b1, s, rev, u0, u1${last ? ', keep' : ''});`);
     }
     step.push(calls.map((l) => l.replace(/\br(\d+)\b/g, 'R[$1]')));
   }

@@ -1,15 +1,17 @@
 // The time loops' thread team: every thread runs the whole time loop. Either each thread runs its own examples
 // alone (small weights, many examples: team_rows); or a forward step is split by units (program.ts: each chunk of
 // units runs its columns of the step's products and its fused loop over every example, so a product's result is
-// used where it was computed; new states go to a second buffer, one barrier a phase); or each step's products are
-// split over the threads by panels of the packed weights (each thread streams only its share of W, and the
-// per-step product has all B rows for its register tiles) and the fused loops by examples. Work goes in chunks
-// taken as they come (each thread its own run first). A spinning barrier joins the halves of each product phase:
-// the products read every example's operand, the fused loops every column of the product. The barrier spins with
-// pause, then yields (a descheduled partner on a loaded machine must not cost a whole time slice of spinning);
-// OpenMP's own barrier would sleep in the kernel under OMP_WAIT_POLICY=PASSIVE. Which thread computes a panel,
-// a unit or an example changes no bit: each element is the same chain of multiply-adds (gemm.ts), each example's
-// loop independent of the others.
+// used where it was computed; new states go to a second buffer, one barrier a phase; a forward whose phases work
+// unit by unit has only this loop, over the whole step when the team splits examples or has one thread); or
+// (backward loops, and forwards with a reduction over the units) each step's products are split over the threads
+// by panels of the packed weights (each thread streams only its share of W, and the per-step product has all B
+// rows for its register tiles) and the fused loops by examples. Work goes in chunks taken as they come (each
+// thread its own run first). A spinning barrier joins the halves of each product phase: the products read every
+// example's operand, the fused loops every column of the product. The barrier spins with pause, then yields (a
+// descheduled partner on a loaded machine must not cost a whole time slice of spinning); OpenMP's own barrier
+// would sleep in the kernel under OMP_WAIT_POLICY=PASSIVE. Which thread computes a panel, a unit or an example
+// changes no bit: each element is the same chain of multiply-adds (gemm.ts), each example's loop independent of
+// the others.
 
 export const cTeamSource = `
 #include <sched.h>

@@ -33,8 +33,8 @@ export interface CachedLibrary {
   readonly compileMs: number;
 }
 
-/** The library of `source`, compiled now unless a valid copy is cached. */
-export async function cachedLibrary(tc: Toolchain, source: string): Promise<CachedLibrary> {
+/** The library of `source` (compiled as `parts` units, toolchain.ts), compiled now unless a valid copy is cached. */
+export async function cachedLibrary(tc: Toolchain, source: string, parts = 1): Promise<CachedLibrary> {
   let dir = cacheDir();
   try {
     ensureDir(dir);
@@ -53,7 +53,7 @@ export async function cachedLibrary(tc: Toolchain, source: string): Promise<Cach
   const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}.${ext}`);
   const started = performance.now();
   try {
-    await compileLibrary(tc, source, tmp);
+    await compileLibrary(tc, source, tmp, parts);
     const hash = sha256(readFileSync(tmp));
     const tmpHash = `${tmp}.sha256`;
     writeFileSync(tmpHash, `${hash}\n`, { mode: 0o600 });

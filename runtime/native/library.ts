@@ -69,7 +69,7 @@ export function nativeLibrary(cell: CompiledCell, dims: Dims): Promise<NativeLib
 async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
   const tc = await requireToolchain();
   const program = cProgram(cell, dims);
-  const { path, compileMs } = await cachedLibrary(tc, program.source);
+  const { path, compileMs } = await cachedLibrary(tc, program.source, program.parts);
   compileLog.push({ cell: cell.name, X: dims.X, H: dims.H, ms: compileMs, cached: compileMs === 0 });
   if (process.env.CELLFORGE_VERBOSE) process.stderr.write(`cellforge: native ${safeLabel(cell.name)} X=${dims.X} H=${dims.H}: ${compileMs ? `compiled in ${compileMs.toFixed(0)} ms` : 'from the cache'} (${tc.cc})\n`);
   const lib = loadLibrary(path);

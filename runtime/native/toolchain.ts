@@ -72,14 +72,25 @@ async function probeAll(): Promise<Toolchain | string> {
   }
 }
 
-/** Compiles `source` into the shared library `out`; the compiler's first error line on failure. */
-export async function compileLibrary(tc: Toolchain, source: string, out: string): Promise<void> {
+/**
+ * Compiles `source` into the shared library `out`; the compiler's first error line on failure. With `parts` > 1
+ * the source is compiled as that many translation units at once (-DCF_PART=k, see prelude.ts), one compiler per
+ * core, then linked: a cell's forward and backward compile side by side (lstm_layernorm 1.00-1.04 -> 0.75-0.77 s
+ * here, the other sample cells 0.51-0.71 -> 0.46-0.59 s).
+ */
+export async function compileLibrary(tc: Toolchain, source: string, out: string, parts = 1): Promise<void> {
   const src = `${out}.c`;
+  const objects = Array.from({ length: parts }, (_, k) => `${out}.${k + 1}.o`);
   writeFileSync(src, source, { mode: 0o600 });
-  try {
-    const r = await run(tc.cc, [...tc.flags, '-o', out, src]);
+  const check = (r: { ok: boolean; stderr: string }) => {
     if (!r.ok) throw new Error(`the C compiler (${tc.cc}) failed on generated code: ${r.stderr.split('\n').find((l) => /error/.test(l)) ?? r.stderr.split('\n')[0]}`);
+  };
+  try {
+    if (parts === 1) return check(await run(tc.cc, [...tc.flags, '-o', out, src]));
+    const compiled = await Promise.all(objects.map((o, k) => run(tc.cc, [...tc.flags, `-DCF_PART=${k + 1}`, '-c', '-o', o, src])));
+    compiled.forEach(check);
+    check(await run(tc.cc, [...tc.flags, '-o', out, ...objects]));
   } finally {
-    rmSync(src, { force: true });
+    for (const f of [src, ...objects]) rmSync(f, { force: true });
   }
 }

@@ -1,12 +1,13 @@
 // The native backend's compiler and disk cache: a missing compiler (one clear line for 'native', wasm for 'auto'),
 // the cache directory's mode, atomic reuse, and a tampered library compiled again rather than loaded.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinCell, RNN, tensor } from '../../index.js';
 import { cachedLibrary, cacheDir } from '../../runtime/native/cache.js';
-import { findToolchain, INSTALL_HINT, resetToolchain, type Toolchain } from '../../runtime/native/toolchain.js';
+import { loadLibrary } from '../../runtime/native/library.js';
+import { compileLibrary, findToolchain, INSTALL_HINT, resetToolchain, type Toolchain } from '../../runtime/native/toolchain.js';
 import { describeWith } from '../helpers/component.js';
 
 const toolchain = await findToolchain();
@@ -67,6 +68,25 @@ describeWith('C compiler', missing, 'native library cache', () => {
     }
     expect(lines.join('')).toMatch(/^cellforge: native rnn_tanh X=2 H=5: (compiled in \d+ ms|from the cache) \(.+\)\n$/);
     expect(compileLog.at(-1)).toMatchObject({ cell: 'rnn_tanh', X: 2, H: 5 });
+  });
+
+  it("a cell's library compiles as two parts side by side, and its source (as --emit c prints it) as one unit", async () => {
+    const { cProgram } = await import('../../compiler/codegen/c/program.js');
+    const program = cProgram(builtinCell('lstm_layernorm'), { X: 6, H: 10 });
+    expect(program.parts).toBe(2);
+    // its backward's first phase functions compile beside the forward (sizes balanced), called from the other part
+    expect(program.source).toMatch(/^CROSS void bwd_phase1\(.*\);$/m);
+    for (const parts of [2, 1]) {
+      const out = join(dir, `parts-${parts}.so`);
+      await compileLibrary(tc, program.source, out, parts);
+      const lib = loadLibrary(out);
+      for (const fn of ['void cf_forward(void)', 'void cf_backward(void)', 'int cf_last_team(void)', 'void cf_share_from(int64_t n)', 'int cf_vector_width(void)']) expect(() => lib.func(fn), fn).not.toThrow();
+    }
+    // a part that fails names the compiler's error; nothing is left beside the output
+    const broken = join(dir, 'broken', 'lib.so');
+    mkdirSync(join(dir, 'broken'));
+    await expect(compileLibrary(tc, `${program.source}\n#if CF_PART == 2\n#error part two is broken\n#endif\n`, broken, 2)).rejects.toThrow(/failed on generated code: .*error: #error part two is broken/);
+    expect(readdirSync(join(dir, 'broken'))).toEqual([]);
   });
 
   it('an existing cache directory open to others is made private', async () => {

@@ -29,8 +29,12 @@ typedef int64_t idx;
 #define MB 16
 /* Smallest M·N·K split over threads: ~4 M multiply-adds (tens of µs on one core), where waking sleeping threads
    pays. A variable so that tests can split small problems (cf_share_from). */
-static idx par_min = 1L << 22;
+#if CF_PART == 2
+extern idx par_min;
+#else
+idx par_min = 1L << 22;
 EXPORT void cf_share_from(idx n) { par_min = n; }
+#endif
 /* Floats of B [K, N] packed: ceil(N / NR) panels of K rows of NR columns. */
 static inline idx packed_floats(idx K, idx N) { return ((N + NR - 1) / NR) * NR * K; }
 /* Panel p holds, for each k, columns p*NR .. p*NR+NR-1 of B, where B(k, n) = src[k*sk + n*sn]; zeros past N. */
@@ -43,7 +47,9 @@ NOCLONE static void pack(float *dst, const float *src, idx K, idx N, idx sk, idx
         dst[(p * K + k) * NR + i] = n < N ? src[k * sk + n * sn] : 0.0f;
       }
 }
+#if CF_PART != 2
 EXPORT void cf_pack(float *dst, const float *src, idx K, idx N, idx sk, idx sn) { pack(dst, src, K, N, sk, sn); }
+#endif
 /* Adds (or, with set, stores) a tile's accumulators to C: nc of its NR columns. */
 static inline void tile_out(float *C, idx ldc, int mr, int nc, vf acc[MR][NV], int set) {
   for (int r = 0; r < mr; r++) {
@@ -148,7 +154,9 @@ NOCLONE static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, 
     }
   }
 }
+#if CF_PART != 2
 EXPORT void cf_gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {
   gemm(M, N, K, A, ars, aks, Bp, C, ldc, accumulate, nt);
 }
+#endif
 `;

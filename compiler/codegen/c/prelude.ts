@@ -10,6 +10,10 @@ import { cMathSource } from './math.js';
 import { cGemmSource } from './gemm.js';
 import { cTeamSource } from './team.js';
 
+// Parts: a cell's library compiles as two translation units at once (toolchain.ts), the same source with
+// CF_PART=1 (the forward, the exported helpers, the globals and some of the backward's phase functions: CROSS)
+// and CF_PART=2 (the rest of the backward, which declares the globals extern); without CF_PART one unit holds
+// everything (the GEMM-only library, --emit c).
 export const cPrelude = `#include <stdint.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -63,6 +67,12 @@ export const cPrelude = `#include <stdint.h>
 #define VFMA(a, b, c) ((a) * (b) + (c))
 #endif
 #define EXPORT __attribute__((visibility("default")))
+/* A function defined in one part and called from the other (program.ts balances the parts' sizes). */
+#ifdef CF_PART
+#define CROSS
+#else
+#define CROSS static
+#endif
 typedef float vf __attribute__((vector_size(VW * 4)));
 typedef int32_t vi __attribute__((vector_size(VW * 4)));
 typedef float vfu __attribute__((vector_size(VW * 4), aligned(4), may_alias));
@@ -97,6 +107,7 @@ static void sum_rows(const float *src, long rows, int cols, float *dst) {
     for (; i < cols; i++) dst[i] += src[r * cols + i];
   }
 }
+#if CF_PART != 2
 EXPORT int cf_vector_width(void) { return VW; }
 EXPORT int cf_max_threads(void) {
 #ifdef _OPENMP
@@ -105,4 +116,5 @@ EXPORT int cf_max_threads(void) {
   return 1;
 #endif
 }
+#endif
 `;

@@ -149,8 +149,12 @@ static int team_size(int nt, idx T, int B, idx work) {
 }
 /* How the latest time loop was shared (tests check it): 4 * threads + 0 (products by panels), 1 (examples only) or
    2 (units). */
-static int last_team = 0;
+#if CF_PART == 2
+extern int last_team;
+#else
+int last_team = 0;
 EXPORT int cf_last_team(void) { return last_team; }
+#endif
 /* Whether every example runs all T steps. */
 static int all_full(float *const *R, int B, int T) {
   const int32_t *LEN = (const int32_t *)R[0];

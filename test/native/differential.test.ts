@@ -122,6 +122,14 @@ describeWith('C compiler', missing, 'native backend', () => {
       expect(await run(cell, cfg, 2)).toEqual(one);
       expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: true, byUnits: false });
     }, 60_000);
+    it('gru at H = 64 (unit by unit) with 40 examples on 2 threads: each thread its examples, all units, one product a step', async () => {
+      const cfg: DiffConfig = { steps: 7, batch: 40, inputSize: 10, hiddenSize: 64, lengths: Array.from({ length: 40 }, (_, b) => 1 + (b % 7)), initialStates: true };
+      const cell = builtinCell('gru');
+      const one = await run(cell, cfg, 1);
+      expect(await run(cell, cfg, 2)).toEqual(one);
+      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: true, byUnits: false });
+      expect(above(await differential(cell, sharing(2), cfg), TOL)).toEqual({});
+    }, 60_000);
     it('without shareFrom: a small loop stays on one thread; a large one is shared by examples or by panels', async () => {
       const cell = builtinCell('lstm');
       const small: DiffConfig = { steps: 4, batch: 3, inputSize: 8, hiddenSize: 16 };

@@ -105,7 +105,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `  memcpy(R, R0, sizeof R);`,
     `  const int steps = last_step(R, B, T);`,
     `  for (int s = 0; s < steps; s++) {`,
-    ...fwdUnits.flatMap((calls) => unitChunks(calls, H)).map((l) => `    ${l}`),
+    ...fwdUnits.flatMap((phase) => unitChunks(phase, H)).map((l) => `    ${l}`),
     ...swaps.map((l) => `    ${l}`),
     `  }`,
     `  if (steps & 1) {`,
@@ -214,27 +214,33 @@ function teamStep(step: readonly string[]): string[] {
 }
 
 /**
- * One phase of a step on a forward that works unit by unit: with a team that splits the examples alone, this
- * thread's examples and every unit, with no barrier; else a barrier (every operand is complete), then chunks of
- * units taken as they come, each running the phase's products for its columns (every gate's block of them) and
- * its fused loop over every example, the last phase with the commit. The products' results are used by the thread
- * that computed them, in its own cache.
+ * One phase of a step on a forward that works unit by unit: with a team that splits the examples alone (or one
+ * thread), this thread's examples and every unit, with no barrier, each product as one call over all its columns;
+ * else a barrier (every operand is complete), then chunks of units taken as they come, each running the phase's
+ * products for its columns (every gate's block of them) and its fused loop over every example, the last phase
+ * with the commit. The products' results are used by the thread that computed them, in its own cache.
  */
-function unitChunks(calls: readonly string[], H: number): string[] {
+function unitChunks(phase: UnitPhase, H: number): string[] {
   return [
     'if (tm->rows || tm->parts == 1) {',
     `  const int b0 = tm->parts == 1 ? 0 : tm->b0, b1 = tm->parts == 1 ? B : tm->b1, u0 = 0, u1 = ${H};`,
-    ...calls.map((c) => `  ${c}`),
+    ...phase.whole.map((c) => `  ${c}`),
     '} else {',
     '  team_sync(tm);',
     '  team_iter it; int c0, c1;',
     `  examples_begin(tm, &it, ${H} / NR);`,
     '  while (examples_next(tm, &it, &c0, &c1)) {',
     '    const int b0 = 0, b1 = B, u0 = c0 * NR, u1 = c1 * NR;',
-    ...calls.map((c) => `    ${c}`),
+    ...phase.chunk.map((c) => `    ${c}`),
     '  }',
     '}',
   ];
+}
+
+/** A phase's statements for a chunk of units [u0, u1), and for all of them (u0 = 0, u1 = H). */
+interface UnitPhase {
+  readonly chunk: readonly string[];
+  readonly whole: readonly string[];
 }
 
 /**
@@ -242,13 +248,14 @@ function unitChunks(calls: readonly string[], H: number): string[] {
  * over those units; null when some phase is not unit by unit (a reduction, a per-example scalar, a product whose
  * result is not whole blocks of H) or H is not a whole number of panels at every vector width (32 floats).
  */
-function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[], commit: UnitCommit): string[][] | null {
+function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[], commit: UnitCommit): UnitPhase[] | null {
   const { H } = dims;
   if (H % 32 !== 0) return null;
-  const step: string[][] = [];
+  const step: UnitPhase[] = [];
   const fns: string[] = [];
   for (let p = 1; p < plan.phaseCount; p++) {
     const calls: string[] = [];
+    const whole: string[] = [];
     for (const { node: n, operand: v, weight: i, R: Rn, K: Kn } of stepProducts(plan, p, dims)) {
       const [N, K, packed] = n.op === 'matvec' ? [Rn, Kn, `WN${i}`] : [Kn, Rn, `WT${i}`];
       if (N % H !== 0) return null;
@@ -258,15 +265,20 @@ function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, funct
       for (let g = 0; g < N / H; g++) {
         calls.push(`gemm(b1 - b0, u1 - u0, ${K}, ${operand} + (idx)b0 * ${K}, ${K}, 1, R[${st.region(packed)}] + (idx)(${g * H} + u0) * ${K}, ${out} + (idx)b0 * ${N} + ${g * H} + u0, ${N}, 0, 1);`);
       }
+      // All units: the blocks' columns are contiguous, one call (a batch-1 row runs four panels at once).
+      whole.push(`gemm(b1 - b0, ${N}, ${K}, ${operand} + (idx)b0 * ${K}, ${K}, 1, R[${st.region(packed)}], ${out} + (idx)b0 * ${N}, ${N}, 0, 1);`);
     }
     const last = p === plan.phaseCount - 1;
     const fn = unitPhaseFunction(`${tag}_uphase${p}`, plan, p, dims, st, last ? commit : undefined);
     if (fn === undefined) return null;
     if (fn) {
       fns.push(fn);
-      calls.push(`${tag}_uphase${p}(R, B, b0, b1, s, rev, u0, u1${last ? ', keep' : ''});`);
+      const call = `${tag}_uphase${p}(R, B, b0, b1, s, rev, u0, u1${last ? ', keep' : ''});`;
+      calls.push(call);
+      whole.push(call);
     }
-    step.push(calls.map((l) => l.replace(/\br(\d+)\b/g, 'R[$1]')));
+    const regions = (lines: string[]) => lines.map((l) => l.replace(/\br(\d+)\b/g, 'R[$1]'));
+    step.push({ chunk: regions(calls), whole: regions(whole) });
   }
   functions.push(...fns);
   return step;

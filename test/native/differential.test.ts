@@ -79,6 +79,22 @@ describeWith('C compiler', missing, 'native backend', () => {
       expect(above(await differential(builtinCell('lstm_layernorm'), watched(2, splits), even), TOL)).toEqual({});
       expect(new Set(splits)).toEqual(new Set(['panels/2']));
     });
+    it('a new state from an earlier phase than the commit (read back from its scratch) and one from the last (its vector)', async () => {
+      const source = [
+        `import { cell, linear, sigmoid, tanh } from 'cellforge/dsl';`,
+        `export default cell({ state: ['a', 'b'] }, (x, { a, b }) => {`,
+        `  const a2 = tanh(linear('xa', x) + linear('aa', a));`,
+        `  const b2 = sigmoid(linear('ab', a2) + b);`,
+        `  return { a: a2, b: b2 };`,
+        `});`,
+      ].join('\n');
+      const cell = compileCell(source);
+      for (const [cfg, threads] of [[odd, 3], [even, 2]] as const) {
+        const splits: string[] = [];
+        expect(above(await differential(cell, watched(threads, splits), cfg), TOL)).toEqual({});
+        expect(new Set(splits)).toEqual(new Set([`units/${threads}`]));
+      }
+    });
     it('8 random cells at H=32 (seeded): 2 threads equal 1 thread, and the reference', async () => {
       const cases = fc.sample(caseArb('all'), { numRuns: 8, seed: 31 });
       for (const c of cases) {

@@ -131,6 +131,10 @@ export function phaseFunction(name: string, plan: StepPlan, p: number, dims: Dim
 /** The commit of a step split by units, run in its last phase's loop: per unit vector, per active example, and
  * per example that has ended (its states carried to the other buffer). */
 export interface UnitCommit {
+  /** The step's outputs (new states) in order, as n0, n1, ... in perJ: node, how to load it from its storage, and
+   * for an output kept in the step's scratch only, the phase body's store of it (not needed when the commit runs
+   * in the phase that computes it). */
+  readonly outputs: readonly { readonly id: number; readonly load: string; readonly store?: string }[];
   readonly perJ: readonly string[];
   readonly perExample: readonly string[];
   readonly carry: readonly string[];
@@ -146,15 +150,23 @@ export function unitPhaseFunction(name: string, plan: StepPlan, p: number, dims:
   const body = phaseBody(plan, p, dims, st.storage, dialect(false));
   if (body.reductions.length + body.perB.length > 0) return undefined;
   if (body.perJ.length + body.stores.length === 0 && !commit) return null;
+  // The commit phase's own stores of scratch-only outputs (an output from an earlier phase is stored there).
+  const dead = new Set(commit?.outputs.flatMap((o) => (o.store ? [o.store] : [])));
   const loop = [
     'for (int b = b0; b < b1; b++) {',
     `  const int len = LEN[b]; if (s >= len) { ${commit?.carry.join(' ') ?? ''} continue; }`,
     ...exampleLoop.slice(2),
-    ...overUnitRange([...body.perJ, ...body.stores, ...(commit?.perJ ?? [])]),
+    ...overUnitRange([...body.perJ, ...body.stores.filter((l) => !dead.has(l)), ...(commit ? [...committed(plan, p, commit), ...commit.perJ] : [])]),
     ...(commit?.perExample ?? []).map((l) => `  ${l}`),
     '}',
   ];
   return cFunction(name, st.used, loop, `, int u0, int u1${commit ? ', int keep' : ''}`);
+}
+
+/** The commit's n_k: an output computed in this phase is its vector (no store-to-load round trip), any other is
+ * loaded. */
+function committed(plan: StepPlan, p: number, commit: UnitCommit): string[] {
+  return commit.outputs.map(({ id, load }, k) => `const vf n${k} = ${plan.role[id] === 'fused' && plan.phase[id] === p ? `v${id}_0` : load};`);
 }
 
 /** Statements over j in [u0, u1), full vectors. */

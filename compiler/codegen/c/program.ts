@@ -343,10 +343,13 @@ function unitCommit(cell: CompiledCell, dims: Dims, run: CRunLayout, st: CStorag
   const { H } = dims;
   const graph = cell.graph;
   const r = (name: string) => `r${st.region(name)}`;
-  const perJ = graph.outputs.map((o, k) => {
+  const outputs = graph.outputs.map((o) => {
     const x = st.raw(graph.nodes[o.id]!);
-    return `const vf n${k} = LD(&${x.array}[${x.index(0)}]);`;
+    // A per-example value region (f.V) is this step's scratch: nothing but the commit reads it.
+    const scratch = run.layout.regions[Number(x.array.slice(1))]!.name.startsWith('f.V');
+    return { id: o.id, load: `LD(&${x.array}[${x.index(0)}])`, ...(scratch ? { store: `ST(&${x.array}[${x.index(0)}], v${o.id}_0);` } : {}) };
   });
+  const perJ: string[] = [];
   perJ.push(`if (keep) { ${cell.states.map((_, k) => `ST(&${r(`ST${k}`)}[bt * ${H} + j], LD(&${r(`S${k}`)}[b * ${H} + j]));`).join(' ')} }`);
   perJ.push(...cell.states.map((_, k) => `ST(&${r(`SN${k}`)}[b * ${H} + j], n${k});`));
   perJ.push(`ST(&${r('OUT')}[bt * ${H} + j], n0);`);
@@ -357,7 +360,7 @@ function unitCommit(cell: CompiledCell, dims: Dims, run: CRunLayout, st: CStorag
       return `if (keep) for (int g = 0; g < ${size / H}; g++) memcpy(&${r(`SV_${s.name}`)}[bt * ${size} + g * ${H} + u0], &${r(`f.M${s.id}`)}[(idx)b * ${size} + g * ${H} + u0], (size_t)(u1 - u0) * 4);`;
     });
   const carry = cell.states.map((_, k) => `memcpy(&${r(`SN${k}`)}[b * ${H} + u0], &${r(`S${k}`)}[b * ${H} + u0], (size_t)(u1 - u0) * 4);`);
-  return { perJ, perExample, carry };
+  return { outputs, perJ, perExample, carry };
 }
 
 /** Truncated BPTT cuts an example's cotangents at the start of its k-step chunks; then C0 += dL/dout_t. */

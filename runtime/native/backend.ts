@@ -20,6 +20,8 @@ interface NativeTape {
   readonly lib: NativeLibrary;
   /** The run's input: the backward's weight gradients read it. */
   readonly x: Float32Array;
+  /** Whether x is this backend's copy (a run block, recycled with M). */
+  readonly ownX: boolean;
   readonly W: Float32Array;
   readonly M: Float32Array;
   readonly L: BigInt64Array;
@@ -43,7 +45,8 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
   const weights = new Map<string, PackedWeights>();
   const outstanding = new Set<NativeTape>();
   let generation = 0;
-  // Run blocks no tape holds any more, for the next run of the same size (a fresh block costs page faults).
+  // Run blocks (and training's input copies) no tape holds any more, for the next run of the same size: a fresh
+  // array costs a page fault per 4 KiB page on first write (~10 µs each in a VM).
   const spare: Float32Array[] = [];
   const block = (size: number): Float32Array => {
     const i = spare.findIndex((b) => b.length === size);
@@ -51,7 +54,7 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
   };
   const recycle = (M: Float32Array) => {
     spare.push(M);
-    if (spare.length > 4) spare.shift();
+    if (spare.length > 8) spare.shift();
   };
 
   /** The weight block of a run: reused while its (layer, direction)'s parameters keep their version. */
@@ -92,8 +95,10 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
       const M = block(placed.run);
       const L = BigInt64Array.from(placed.offsets, (o) => BigInt(o));
       // Training keeps its own copy of the input (the caller may refill its array before the backward).
-      const x = run.training && run.input instanceof Float32Array ? run.input.slice() : float32(run.input);
-      const tape: NativeTape = { lib, x, W, M, L, generation };
+      const ownX = run.training && run.input instanceof Float32Array;
+      const x = ownX ? block(T * B * X) : float32(run.input);
+      if (ownX) x.set(run.input);
+      const tape: NativeTape = { lib, x, ownX, W, M, L, generation };
       new Int32Array(M.buffer, Number(L[layout.index('LEN')]) * 4, B).set(run.lengths);
       cell.states.forEach((_, k) => region(tape, `S${k}`, B * H).set(run.initial[k]!));
       // The library reads the input and writes the output in place (no copies of the largest arrays).
@@ -134,7 +139,10 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
 
     beginSequence() {
       generation++;
-      for (const tape of outstanding) recycle(tape.M);
+      for (const tape of outstanding) {
+        recycle(tape.M);
+        if (tape.ownX) recycle(tape.x);
+      }
       outstanding.clear();
     },
 

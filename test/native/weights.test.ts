@@ -1,5 +1,6 @@
 // The native backend keeps packed weights while the parameter store's version is unchanged: a change through
 // loadStateDict or through the live arrays of parameters() (an optimizer's in-place step) must reach the next run.
+// Training keeps its own copy of the input in a recycled block: the caller may refill its array before the backward.
 import { expect, it } from 'vitest';
 import { builtinCell, RNN, tensor } from '../../index.js';
 import { describeWith } from '../helpers/component.js';
@@ -36,5 +37,23 @@ describeWith('C compiler', typeof toolchain === 'string' ? toolchain : null, 'na
     await same(rnn, twin);
     const g = tensor(new Float32Array(4 * 2 * 5).fill(1), [4, 2, 5]);
     expect((await rnn.backward(g)).grads.weight_hh_l0!.data).toEqual((await twin.backward(g)).grads.weight_hh_l0!.data);
+  });
+
+  it("training's copy of the input: refilling the caller's array before the backward changes no gradient, run after run", async () => {
+    const [a, b] = [0, 1].map(() => new RNN(builtinCell('lstm'), { ...opts, backend: 'native' }));
+    b!.loadStateDict(a!.stateDict());
+    a!.train();
+    b!.train();
+    const g = tensor(Float32Array.from({ length: 4 * 2 * 5 }, (_, i) => Math.cos(i)), [4, 2, 5]);
+    for (let run = 0; run < 3; run++) {
+      const data = Float32Array.from({ length: 4 * 2 * 3 }, (_, i) => Math.sin(i * (run + 1)));
+      const mine = tensor(data.slice(), [4, 2, 3]);
+      await a!.forward(mine);
+      mine.data.fill(7); // the caller reuses its array (a data loader's next batch)
+      await b!.forward(tensor(data, [4, 2, 3]));
+      const [ga, gb] = [await a!.backward(g), await b!.backward(g)];
+      expect(ga.grads.weight_ih_l0!.data).toEqual(gb.grads.weight_ih_l0!.data);
+      expect(ga.dInput.data).toEqual(gb.dInput.data);
+    }
   });
 });

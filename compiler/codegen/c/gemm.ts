@@ -40,12 +40,19 @@ static inline idx packed_floats(idx K, idx N) { return ((N + NR - 1) / NR) * NR 
 /* Panel p holds, for each k, columns p*NR .. p*NR+NR-1 of B, where B(k, n) = src[k*sk + n*sn]; zeros past N. */
 NOCLONE static void pack(float *dst, const float *src, idx K, idx N, idx sk, idx sn) {
   idx panels = (N + NR - 1) / NR;
-  for (idx p = 0; p < panels; p++)
+  for (idx p = 0; p < panels; p++) {
+    if (sn == 1 && (p + 1) * NR <= N) {
+      /* a full panel of contiguous rows (the backward's output gradients, every step's): NV vectors a row */
+      for (idx k = 0; k < K; k++)
+        for (int v = 0; v < NV; v++) ST(dst + (p * K + k) * NR + v * VW, LD(src + k * sk + p * NR + v * VW));
+      continue;
+    }
     for (idx k = 0; k < K; k++)
       for (int i = 0; i < NR; i++) {
         idx n = p * NR + i;
         dst[(p * K + k) * NR + i] = n < N ? src[k * sk + n * sn] : 0.0f;
       }
+  }
 }
 #if CF_PART != 2
 EXPORT void cf_pack(float *dst, const float *src, idx K, idx N, idx sk, idx sn) { pack(dst, src, K, N, sk, sn); }

@@ -24,6 +24,8 @@ export interface NativeLibrary {
   forward: Run;
   backward: Run;
   pack: Fn<[Float32Array, Float32Array, number, number, number, number]>;
+  /** Floats from the start of the array to its first 64-byte boundary. */
+  alignFloats: (a: Float32Array) => number;
   /** Sets the smallest loop or product (multiply-adds) shared over threads; the default is 2²². */
   shareFrom: (n: number) => void;
   /** How the latest time loop was run: its threads (1 when it was too small to share) and whether they split the
@@ -85,6 +87,7 @@ async function load(cell: CompiledCell, dims: Dims): Promise<NativeLibrary> {
     forward: lib.func(`void cf_forward(${gemmArgs})`) as Run,
     backward: lib.func(`void cf_backward(${gemmArgs})`) as Run,
     pack: lib.func('void cf_pack(float *dst, const float *src, int64_t K, int64_t N, int64_t sk, int64_t sn)'),
+    alignFloats: lib.func('int cf_align_floats(const float *p)') as (a: Float32Array) => number,
     shareFrom: lib.func('void cf_share_from(int64_t n)') as (n: number) => void,
     lastTeam: () => {
       const n = lastTeam();

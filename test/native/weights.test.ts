@@ -1,9 +1,11 @@
 // The native backend keeps packed weights while the parameter store's version is unchanged: a change through
 // loadStateDict or through the live arrays of parameters() (an optimizer's in-place step) must reach the next run.
 // Training keeps its own copy of the input in a recycled block: the caller may refill its array before the backward.
+// The blocks start at a 64-byte boundary inside a larger array: the library's offset to it, for a view at any float.
 import { expect, it } from 'vitest';
 import { builtinCell, RNN, tensor } from '../../index.js';
 import { describeWith } from '../helpers/component.js';
+import { nativeLibrary } from '../../runtime/native/library.js';
 import { findToolchain } from '../../runtime/native/toolchain.js';
 
 const toolchain = await findToolchain();
@@ -55,5 +57,15 @@ describeWith('C compiler', typeof toolchain === 'string' ? toolchain : null, 'na
       expect(ga.grads.weight_ih_l0!.data).toEqual(gb.grads.weight_ih_l0!.data);
       expect(ga.dInput.data).toEqual(gb.dInput.data);
     }
+  });
+
+  it('blocks start at a 64-byte boundary: the library finds it for a view at any float of an array', async () => {
+    const lib = await nativeLibrary(builtinCell('gru'), { X: 3, H: 5 });
+    const raw = new Float32Array(64);
+    const first = lib.alignFloats(raw);
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(first).toBeLessThan(16);
+    // koffi passes a view's own address (its byteOffset included)
+    for (let k = 0; k < 32; k++) expect({ k, at: lib.alignFloats(raw.subarray(k)) }).toEqual({ k, at: (((first - k) % 16) + 16) % 16 });
   });
 });

@@ -109,6 +109,9 @@ static void sum_rows(const float *src, long rows, int cols, float *dst) {
 }
 #if CF_PART != 2
 EXPORT int cf_vector_width(void) { return VW; }
+/* Floats from p to the next 64-byte boundary: the runtime starts its blocks there (their regions are 16-float
+   aligned within a block), so that no vector access straddles two cache lines. */
+EXPORT int cf_align_floats(const float *p) { return (int)((64 - (uintptr_t)p % 64) % 64 / 4); }
 EXPORT int cf_max_threads(void) {
 #ifdef _OPENMP
   return omp_get_max_threads();

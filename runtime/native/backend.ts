@@ -115,9 +115,7 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
       // The library reads the input and writes the output in place (no copies of the largest arrays).
       const output = new Float32Array(T * B * H);
       lib.shareFrom(shareFrom);
-      const __t0 = performance.now();
       lib.forward(W, M, L, x, output, null, null, T, B, run.reverse ? 1 : 0, run.training ? 1 : 0, threads);
-      ((globalThis as any).__lib ??= []).push(performance.now() - __t0); (globalThis as any).__arrs = { W, M, x, output };
       const result = {
         output,
         final: cell.states.map((_, k) => region(tape, `S${k}`, B * H).slice()),

@@ -52,6 +52,22 @@ export function backendSuite(backend: BackendName): void {
     });
   });
 
+  describe(`${backend}: a run leaves no global state behind`, () => {
+    // Instrumentation left in a backend (a timer pushed to a global array on every run) is a leak that grows with
+    // every forward of a training loop; this catches it for every backend.
+    it('forward and backward add nothing to globalThis', async () => {
+      const { RNN, tensor } = await import('../../index.js');
+      const before = new Set(Reflect.ownKeys(globalThis));
+      const rnn = new RNN(builtinCell('lstm'), { inputSize: 3, hiddenSize: 4, backend, seed: 2 });
+      const x = tensor(Float32Array.from({ length: 3 * 2 * 3 }, (_, i) => Math.cos(i)), [3, 2, 3]);
+      await rnn.eval().forward(x);
+      await rnn.train().forward(x);
+      await rnn.backward(tensor(new Float32Array(3 * 2 * 4).fill(1), [3, 2, 4]));
+      rnn.dispose();
+      expect(Reflect.ownKeys(globalThis).filter((k) => !before.has(k))).toEqual([]);
+    });
+  });
+
   describe(`${backend} vs reference: cells at the edges of the kernel plan`, () => {
     const cells: Record<string, string> = {
       'a cell that never reads x (zero input gradient)': `import { cell, linear, tanh } from 'cellforge/dsl';

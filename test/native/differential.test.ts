@@ -9,6 +9,7 @@ import { describeWith } from '../helpers/component.js';
 import { above, differential, results, type DiffConfig } from '../helpers/differential.js';
 import { nativeBackend } from '../../runtime/native/backend.js';
 import { nativeLibrary } from '../../runtime/native/library.js';
+import { cProgram } from '../../compiler/codegen/c/program.js';
 import type { CompiledCell } from '../../compiler/compiled-cell.js';
 import { findToolchain } from '../../runtime/native/toolchain.js';
 import { fuzz } from '../../fuzz/run.js';
@@ -40,6 +41,20 @@ describeWith('C compiler', missing, 'native backend', () => {
   };
   const lastTeam = async (cell: CompiledCell, cfg: DiffConfig) => (await nativeLibrary(cell, { X: cfg.inputSize, H: cfg.hiddenSize })).lastTeam();
 
+  /** A sharing backend that records how each forward's time loop was split (the backward's may differ). */
+  const watched = (threads: number, splits: string[]) => (cell: CompiledCell) => {
+    const backend = nativeBackend(cell, { threads, shareFrom: 0 });
+    return {
+      ...backend,
+      async forwardDirection(run: Parameters<typeof backend.forwardDirection>[0]) {
+        const result = await backend.forwardDirection(run);
+        const team = (await nativeLibrary(cell, run.dims)).lastTeam();
+        splits.push(team.byUnits ? `units/${team.threads}` : team.byExamples ? `examples/${team.threads}` : `panels/${team.threads}`);
+        return result;
+      },
+    };
+  };
+
   describe('native vs reference: time loops and products split over threads', () => {
     // 3 threads, B=13: each step's products split by weight panels, the fused loops by examples (5, 4, 4 here and
     // in the second layer), the hoisted and deferred products by tiles.
@@ -52,19 +67,6 @@ describeWith('C compiler', missing, 'native backend', () => {
   });
 
   describe('native vs reference: a forward split by units (H a whole number of panels)', () => {
-    /** A sharing backend that records how each forward's time loop was split (the backward's may differ). */
-    const watched = (threads: number, splits: string[]) => (cell: CompiledCell) => {
-      const backend = nativeBackend(cell, { threads, shareFrom: 0 });
-      return {
-        ...backend,
-        async forwardDirection(run: Parameters<typeof backend.forwardDirection>[0]) {
-          const result = await backend.forwardDirection(run);
-          const team = (await nativeLibrary(cell, run.dims)).lastTeam();
-          splits.push(team.byUnits ? `units/${team.threads}` : team.byExamples ? `examples/${team.threads}` : `panels/${team.threads}`);
-          return result;
-        },
-      };
-    };
     // Odd and even step counts (the states' two buffers end either way round), examples that end early (their
     // states carried), both directions, two layers, initial states, truncated BPTT over the forward's tape.
     const odd: DiffConfig = { steps: 7, batch: 5, inputSize: 20, hiddenSize: 32, numLayers: 2, bidirectional: true, lengths: [7, 2, 5, 1, 6], initialStates: true };
@@ -107,6 +109,42 @@ describeWith('C compiler', missing, 'native backend', () => {
         expect(splits.every((s) => s === 'units/2' || s === 'panels/2'), splits.join()).toBe(true);
       }
     }, 120_000);
+  });
+
+  describe('native vs reference: chunks of a product that the cell drops are not computed (H a multiple of 32)', () => {
+    // MGU and GRU with the reset gate before the product read one part of weight_hh·h and another of
+    // weight_hh·(gate ⊙ h) (compiler/plan/read-blocks.ts); the third cell adds a reduction, so its forward runs the
+    // products by panels instead of unit by unit.
+    const reduced = compileCell(`import { cell, linear, mean, sigmoid, tanh } from 'cellforge/dsl';
+export default cell({ state: ['h'] }, (x, { h }) => {
+  const [xf, xn] = linear('ih', x, 2);
+  const [hf, ,] = linear('hh', h, 2);
+  const f = sigmoid(xf + hf);
+  const g = f * h - mean(f * h);
+  const [, hn] = linear('hh', g, 2);
+  return { h: (1 - f) * h + f * tanh(xn + hn) };
+});
+`);
+    const cells: Record<string, CompiledCell> = { mgu: builtinCell('mgu'), gru_reset_before: builtinCell('gru_reset_before'), 'mgu with a mean over the units': reduced };
+    const configs: Record<string, { cfg: DiffConfig; threads: number; split: (cell: string) => string }> = {
+      '1 thread': { cfg: { steps: 5, batch: 3, inputSize: 8, hiddenSize: 32, lengths: [5, 2, 4], initialStates: true, bidirectional: true }, threads: 1, split: () => 'panels/1' }, // one thread: no split (lastTeam's default label)
+      '40 examples on 2 threads (by examples)': { cfg: { steps: 6, batch: 40, inputSize: 10, hiddenSize: 32, lengths: Array.from({ length: 40 }, (_, b) => 1 + (b % 6)), truncate: 4 }, threads: 2, split: () => 'examples/2' },
+      '5 examples on 2 threads (by units or panels), H=64': { cfg: { steps: 7, batch: 5, inputSize: 12, hiddenSize: 64, lengths: [7, 3, 1, 6, 7], initialStates: true, bidirectional: true }, threads: 2, split: (c) => (c === 'mgu with a mean over the units' ? 'panels/2' : 'units/2') },
+    };
+    it.each(Object.keys(cells).flatMap((c) => Object.keys(configs).map((k) => [c, k] as const)))('%s, %s', async (name, label) => {
+      const { cfg, threads, split } = configs[label]!;
+      const cell = cells[name]!;
+      const splits: string[] = [];
+      expect(above(await differential(cell, watched(threads, splits), cfg), TOL)).toEqual({});
+      expect(new Set(splits)).toEqual(new Set([split(name)]));
+      if (threads > 1) expect(await results(cell, watched(threads, []), cfg)).toEqual(await results(cell, watched(1, []), cfg));
+    }, 60_000);
+    it('the generated C multiplies only the columns read: one block of H per product of MGU', () => {
+      const source = cProgram(builtinCell('mgu'), { X: 8, H: 32 }).source;
+      // unit by unit: one call per block read (two products, one block each); all units: 32 columns, not 64
+      expect(source.match(/gemm\(b1 - b0, u1 - u0, 32, /g)).toHaveLength(2);
+      expect(source.match(/gemm\(b1 - b0, \d+, 32, /g)).toEqual(['gemm(b1 - b0, 32, 32, ', 'gemm(b1 - b0, 32, 32, ']);
+    });
   });
 
   describe('native: the thread count changes no bit', () => {

@@ -6,6 +6,7 @@ import type { CompiledCell } from '../../compiled-cell.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { deferredProducts } from '../../plan/deferred.js';
+import { forwardReadBlocks, readBlocks, readColumns, type BlockReads } from '../../plan/read-blocks.js';
 import { unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { stepProducts } from '../../plan/step-products.js';
 import { blocks } from '../shared/phase-body.js';
@@ -38,10 +39,12 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const backwardFunctions: string[] = [];
   // A forward whose phases work unit by unit runs one loop (fwd_loop_units) whatever the team; any other runs the
   // phases by examples (fwd_loop).
-  const fwdUnits = unitPhases('fwd', forwardPlan, dims, fs, forwardFunctions, unitCommit(cell, dims, run, fs));
-  const fwdStep = fwdUnits ? [] : phases('fwd', forwardPlan, dims, fs, forwardFunctions);
+  // Columns of a step's products that nothing reads (a chunk the cell drops) are not computed.
+  const fwdReads = forwardReadBlocks(cell);
+  const fwdUnits = unitPhases('fwd', forwardPlan, dims, fs, forwardFunctions, unitCommit(cell, dims, run, fs), fwdReads);
+  const fwdStep = fwdUnits ? [] : phases('fwd', forwardPlan, dims, fs, forwardFunctions, fwdReads);
   if (!fwdUnits) forwardFunctions.push(forwardCommit(cell, dims, run, fs));
-  const bwdStep = phases('bwd', backwardPlan, dims, bs, backwardFunctions);
+  const bwdStep = phases('bwd', backwardPlan, dims, bs, backwardFunctions, readBlocks(bw));
   backwardFunctions.push(backwardPrep(cell, dims, run), backwardCommit(cell, dims, run, bs));
 
   /** The input projections of all T·B rows, one product each: on the team (`on`) or on nt threads. */
@@ -248,7 +251,7 @@ interface UnitPhase {
  * over those units; null when some phase is not unit by unit (a reduction, a per-example scalar, a product whose
  * result is not whole blocks of H) or H is not a whole number of panels at every vector width (32 floats).
  */
-function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[], commit: UnitCommit): UnitPhase[] | null {
+function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[], commit: UnitCommit, reads: readonly BlockReads[]): UnitPhase[] | null {
   const { H } = dims;
   if (H % 32 !== 0) return null;
   const step: UnitPhase[] = [];
@@ -261,12 +264,17 @@ function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, funct
       if (N % H !== 0) return null;
       const operand = st.raw(v).array;
       const out = st.raw(n).array;
-      // Columns g·H + [u0, u1) of each block: their panels start at (g·H + u0) / NR, K·NR floats each.
-      for (let g = 0; g < N / H; g++) {
-        calls.push(`gemm(b1 - b0, u1 - u0, ${K}, ${operand} + (idx)b0 * ${K}, ${K}, 1, R[${st.region(packed)}] + (idx)(${g * H} + u0) * ${K}, ${out} + (idx)b0 * ${N} + ${g * H} + u0, ${N}, 0, 1);`);
+      const read = readColumns(reads[n.id]!, N, H);
+      // Columns g·H + [u0, u1) of each block read: their panels start at (g·H + u0) / NR, K·NR floats each.
+      for (const [from, to] of read) {
+        for (let g = from / H; g < to / H; g++) {
+          calls.push(`gemm(b1 - b0, u1 - u0, ${K}, ${operand} + (idx)b0 * ${K}, ${K}, 1, R[${st.region(packed)}] + (idx)(${g * H} + u0) * ${K}, ${out} + (idx)b0 * ${N} + ${g * H} + u0, ${N}, 0, 1);`);
+        }
       }
-      // All units: the blocks' columns are contiguous, one call (a batch-1 row runs four panels at once).
-      whole.push(`gemm(b1 - b0, ${N}, ${K}, ${operand} + (idx)b0 * ${K}, ${K}, 1, R[${st.region(packed)}], ${out} + (idx)b0 * ${N}, ${N}, 0, 1);`);
+      // All units: each run of blocks read is contiguous columns, one call (a batch-1 row runs four panels at once).
+      for (const [from, to] of read) {
+        whole.push(`gemm(b1 - b0, ${to - from}, ${K}, ${operand} + (idx)b0 * ${K}, ${K}, 1, R[${st.region(packed)}]${from ? ` + ${from * K}` : ''}, ${out} + (idx)b0 * ${N}${from ? ` + ${from}` : ''}, ${N}, 0, 1);`);
+      }
     }
     const last = p === plan.phaseCount - 1;
     const fn = unitPhaseFunction(`${tag}_uphase${p}`, plan, p, dims, st, last ? commit : undefined);
@@ -285,7 +293,7 @@ function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, funct
 }
 
 /** Per phase: its per-step products over this thread's rows, then its fused loop. Returns one step's statements. */
-function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[]): string[] {
+function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[], reads: readonly BlockReads[]): string[] {
   const graph = plan.graph;
   const step: string[] = [];
   for (let p = 1; p < plan.phaseCount; p++) {
@@ -298,9 +306,12 @@ function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions
       if (!(first.startsWith('b ') || first === 'b') || v.shape.length === 0) throw unsupported(graph, n, 'a matrix product of a value that is not per-example');
       const out = st.raw(n).array;
       const packed = (name: string) => `R[${st.region(name)}]`;
-      // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT). All B rows, this thread's panels.
-      if (n.op === 'matvec') step.push(`gemm_share(tm, B, ${Rn}, ${Kn}, ${operand.array}, ${Kn}, 1, ${packed(`WN${i}`)}, ${out}, ${Rn});`);
-      else step.push(`gemm_share(tm, B, ${Kn}, ${Rn}, ${operand.array}, ${Rn}, 1, ${packed(`WT${i}`)}, ${out}, ${Kn});`);
+      // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT). All B rows, this thread's panels
+      // of the columns read (a block of H starts a panel at every vector width when H is a multiple of 32).
+      const [N, K, pack] = n.op === 'matvec' ? [Rn, Kn, `WN${i}`] : [Kn, Rn, `WT${i}`];
+      for (const [from, to] of dims.H % 32 === 0 ? readColumns(reads[n.id]!, N, dims.H) : [[0, N] as const]) {
+        step.push(`gemm_share(tm, B, ${to - from}, ${K}, ${operand.array}, ${K}, 1, ${packed(pack)}${from ? ` + ${from * K}` : ''}, ${out}${from ? ` + ${from}` : ''}, ${N});`);
+      }
     }
     if (products.length) step.push('team_sync(tm);');
     const fn = phaseFunction(`${tag}_phase${p}`, plan, p, dims, st);

@@ -1,7 +1,9 @@
-// Which blocks of H of a product's result anything reads. `const [hf, ,] = linear('hh', h, 2)` keeps one chunk of
-// the product and drops the other (MGU and GRU with the reset gate before the product apply the same weight_hh to
-// h and to a gated h, and read different chunks of each): the dropped columns need never be computed. For MGU
-// that is half of every step's recurrent multiply-adds.
+// Blocks of H that a step's products can skip. Which blocks of a product's result anything reads:
+// `const [hf, ,] = linear('hh', h, 2)` keeps one chunk of the product and drops the other (MGU and GRU with the
+// reset gate before the product apply the same weight_hh to h and to a gated h, and read different chunks of
+// each), so the dropped columns need never be computed. And which blocks of a product's operand are zeros by
+// construction: the backward's cotangent of that product is the kept chunk's, with zeros in place of the dropped
+// one, so those rows of the weight add nothing. For MGU each is half of a step's recurrent multiply-adds.
 import type { Graph } from '../../ir/graph.js';
 import { usersOf } from '../../ir/graph.js';
 import { opDef } from '../../ir/ops.js';
@@ -90,4 +92,42 @@ export function readColumns(reads: BlockReads, N: number, H: number): [number, n
     else runs.push([b * H, (b + 1) * H]);
   }
   return runs;
+}
+
+/**
+ * Per node of `graph`, the blocks of H of its value that are zeros by construction: a broadcast 0 (autodiff's
+ * cotangent of a dropped chunk, inside a concat), and what a concat, add or neg keeps of them. Only ops that give
+ * an exact zero from zeros whatever their other operands hold (not mul: 0·∞ is NaN).
+ */
+export function zeroBlocks(graph: Graph): ReadonlySet<number>[] {
+  const zeros: Set<number>[] = [];
+  for (const n of graph.nodes) {
+    const z = new Set<number>();
+    const k = blockCount(graph, n.id);
+    const arg = (i: number) => zeros[n.args[i]!]!;
+    if (k === 0) {
+      // not whole blocks of H
+    } else if (n.op === 'broadcast' && graph.nodes[n.args[0]!]!.op === 'const' && graph.nodes[n.args[0]!]!.attrs.value === 0) {
+      for (let b = 0; b < k; b++) z.add(b);
+    } else if (n.op === 'concat') {
+      let at = 0;
+      for (let i = 0; i < n.args.length; i++) {
+        for (const b of arg(i)) z.add(at + b);
+        at += blockCount(graph, n.args[i]!);
+      }
+    } else if (n.op === 'add' && n.args.every((a) => blockCount(graph, a) === k)) {
+      for (const b of arg(0)) if (arg(1).has(b)) z.add(b);
+    } else if (n.op === 'neg') {
+      for (const b of arg(0)) z.add(b);
+    }
+    zeros.push(z);
+  }
+  return zeros;
+}
+
+/** The rows [from, to) of a product's K that can be non-zero: the blocks of H between the first and last that are not zeros. */
+export function nonZeroRows(zeros: ReadonlySet<number>, K: number, H: number): [number, number] {
+  if (zeros.size === 0 || K % H !== 0) return [0, K];
+  const live = Array.from({ length: K / H }, (_, b) => b).filter((b) => !zeros.has(b));
+  return live.length ? [live[0]! * H, (live.at(-1)! + 1) * H] : [0, 0];
 }

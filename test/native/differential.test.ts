@@ -139,11 +139,15 @@ export default cell({ state: ['h'] }, (x, { h }) => {
       expect(new Set(splits)).toEqual(new Set([split(name)]));
       if (threads > 1) expect(await results(cell, watched(threads, []), cfg)).toEqual(await results(cell, watched(1, []), cfg));
     }, 60_000);
-    it('the generated C multiplies only the columns read: one block of H per product of MGU', () => {
+    it('the generated C multiplies only the columns read and the rows that are not zeros: one block of H per product of MGU', () => {
       const source = cProgram(builtinCell('mgu'), { X: 8, H: 32 }).source;
-      // unit by unit: one call per block read (two products, one block each); all units: 32 columns, not 64
+      // forward, unit by unit: one call per block read (two products, one block each); all units: 32 columns, not 64
       expect(source.match(/gemm\(b1 - b0, u1 - u0, 32, /g)).toHaveLength(2);
       expect(source.match(/gemm\(b1 - b0, \d+, 32, /g)).toEqual(['gemm(b1 - b0, 32, 32, ', 'gemm(b1 - b0, 32, 32, ']);
+      // backward: each step's product with weight_hh runs over the 32 rows of K (of 64) where its cotangent is not zero
+      expect(source.match(/gemm_share\(tm, B, 32, 64, \d+, \d+,/g)?.sort()).toEqual(['gemm_share(tm, B, 32, 64, 0, 32,', 'gemm_share(tm, B, 32, 64, 32, 64,']);
+      // and each of weight_hh's two gradient products adds to the 32 rows its cotangent reaches
+      expect(source.match(/gemm\(\d+, 32, \(idx\)T \* B, /g)).toEqual(['gemm(32, 32, (idx)T * B, ', 'gemm(32, 32, (idx)T * B, ']);
     });
   });
 

@@ -141,17 +141,18 @@ NOCLONE static void gemm_row(idx N, idx k0, idx kc, idx K, const float *A, idx a
     }
   }
 }
-/* C[M, N] (+)= A·B: A(m, k) = A[m*ars + k*aks]; B packed (pack above); C row-major with leading dimension ldc. */
-NOCLONE static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {
+/* C[M, N] (+)= A·B over the rows [ka, kb) of K (the others are zeros of A: program.ts, nonZeroRows): A(m, k) =
+   A[m*ars + k*aks]; B packed (pack above) with K rows; C row-major with leading dimension ldc. */
+NOCLONE static void gemm_rows(idx M, idx N, idx K, idx ka, idx kb, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
+  if (kb <= ka) {
     if (!accumulate) for (idx m = 0; m < M; m++) memset(C + m * ldc, 0, (size_t)N * 4);
     return;
   }
   idx panels = (N + NR - 1) / NR, rblocks = (M + MR - 1) / MR, tiles = panels * rblocks;
-  for (idx k0 = 0; k0 < K; k0 += KC) {
-    idx kc = K - k0 < KC ? K - k0 : KC;
-    int set = !accumulate && k0 == 0;
+  for (idx k0 = ka; k0 < kb; k0 += KC) {
+    idx kc = kb - k0 < KC ? kb - k0 : KC;
+    int set = !accumulate && k0 == ka;
     if (M == 1) gemm_row(N, k0, kc, K, A, aks, Bp, C, set);
     else if (nt > 1 && M * N * kc >= par_min) {
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -160,6 +161,10 @@ NOCLONE static void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, 
       for (idx t = 0; t < tiles; t++) gemm_tile(t, rblocks, panels, M, N, K, k0, kc, A, ars, aks, Bp, C, ldc, set);
     }
   }
+}
+/* C[M, N] (+)= A·B over all of K. */
+static inline void gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {
+  gemm_rows(M, N, K, 0, K, A, ars, aks, Bp, C, ldc, accumulate, nt);
 }
 #if CF_PART != 2
 EXPORT void cf_gemm(idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, int accumulate, int nt) {

@@ -6,7 +6,7 @@ import type { CompiledCell } from '../../compiled-cell.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { sizeOf, type Dims } from '../../../ir/shape.js';
 import { deferredProducts } from '../../plan/deferred.js';
-import { forwardReadBlocks, readBlocks, readColumns, type BlockReads } from '../../plan/read-blocks.js';
+import { forwardReadBlocks, nonZeroRows, readBlocks, readColumns, zeroBlocks, type BlockReads } from '../../plan/read-blocks.js';
 import { unsupported, type StepPlan } from '../../plan/step-plan.js';
 import { stepProducts } from '../../plan/step-products.js';
 import { blocks } from '../shared/phase-body.js';
@@ -295,6 +295,7 @@ function unitPhases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, funct
 /** Per phase: its per-step products over this thread's rows, then its fused loop. Returns one step's statements. */
 function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions: string[], reads: readonly BlockReads[]): string[] {
   const graph = plan.graph;
+  const zeros = zeroBlocks(graph);
   const step: string[] = [];
   for (let p = 1; p < plan.phaseCount; p++) {
     const products = stepProducts(plan, p, dims);
@@ -308,9 +309,11 @@ function phases(tag: string, plan: StepPlan, dims: Dims, st: CStorage, functions
       const packed = (name: string) => `R[${st.region(name)}]`;
       // matvec: rows v against Wᵀ (packed WN); matvec_t: rows v against W (packed WT). All B rows, this thread's panels
       // of the columns read (a block of H starts a panel at every vector width when H is a multiple of 32).
+      // Rows of K where the operand is zeros by construction (the cotangent of a dropped chunk) are skipped too.
       const [N, K, pack] = n.op === 'matvec' ? [Rn, Kn, `WN${i}`] : [Kn, Rn, `WT${i}`];
+      const [ka, kb] = nonZeroRows(zeros[v.id]!, K, dims.H);
       for (const [from, to] of dims.H % 32 === 0 ? readColumns(reads[n.id]!, N, dims.H) : [[0, N] as const]) {
-        step.push(`gemm_share(tm, B, ${to - from}, ${K}, ${operand.array}, ${K}, 1, ${packed(pack)}${from ? ` + ${from * K}` : ''}, ${out}${from ? ` + ${from}` : ''}, ${N});`);
+        step.push(`gemm_share(tm, B, ${to - from}, ${K}, ${ka}, ${kb}, ${operand.array}, ${K}, 1, ${packed(pack)}${from ? ` + ${from * K}` : ''}, ${out}${from ? ` + ${from}` : ''}, ${N});`);
       }
     }
     if (products.length) step.push('team_sync(tm);');
@@ -441,16 +444,21 @@ function deferred(cell: CompiledCell, dims: Dims, plan: StepPlan, st: CStorage, 
     if (!s.index(0).startsWith('bt')) throw unsupported(graph, n, 'a weight gradient of a value not stored by time');
     return s.array.replace(/^r(\d+)$/, 'R[$1]');
   };
+  const zeros = zeroBlocks(graph);
   const lines: string[] = [];
   for (const { op, node, a, b, target } of deferredProducts(plan, cell.ir.inputName, cell.params)) {
     if (op === 'outer') {
-      // Σ_rows g ⊗ v = gᵀ·v: A = gᵀ read in place (stride M), v packed into e.B.
+      // Σ_rows g ⊗ v = gᵀ·v: A = gᵀ read in place (stride M), v packed into e.B. Rows of the gradient where g is
+      // zeros by construction get nothing added.
       const [M, N] = [sizeOf(a.shape, dims), sizeOf(b.shape, dims)];
+      const [m0, m1] = nonZeroRows(zeros[a.id]!, M, dims.H);
+      if (m1 <= m0) continue;
       lines.push(`pack(${R(`e.B${node.id}`)}, ${byTime(b)}, (idx)T * B, ${N}, ${N}, 1);`);
-      lines.push(`gemm(${M}, ${N}, (idx)T * B, ${byTime(a)}, 1, ${M}, ${R(`e.B${node.id}`)}, ${R(target)}, ${N}, 1, nt);`);
+      lines.push(`gemm(${m1 - m0}, ${N}, (idx)T * B, ${byTime(a)}${m0 ? ` + ${m0}` : ''}, 1, ${M}, ${R(`e.B${node.id}`)}, ${R(target)}${m0 ? ` + ${m0 * N}` : ''}, ${N}, 1, nt);`);
     } else {
       const [Rn, Kn] = [sizeOf([a.shape[0]!], dims), sizeOf([a.shape[1]!], dims)];
-      lines.push(`gemm((idx)T * B, ${Kn}, ${Rn}, ${byTime(b)}, ${Rn}, 1, ${R(`WT${paramIndex(graph, a)}`)}, ${R(target)}, ${Kn}, 1, nt);`);
+      const [ka, kb] = nonZeroRows(zeros[b.id]!, Rn, dims.H);
+      lines.push(`gemm_rows((idx)T * B, ${Kn}, ${Rn}, ${ka}, ${kb}, ${byTime(b)}, ${Rn}, 1, ${R(`WT${paramIndex(graph, a)}`)}, ${R(target)}, ${Kn}, 1, nt);`);
     }
   }
   return lines;

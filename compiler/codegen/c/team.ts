@@ -68,18 +68,18 @@ static idx slot_claim(team_slot *slot, idx base, idx end) {
     if (__atomic_compare_exchange_n(&slot->next, &c, at + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return at;
   }
 }
-/* C[M, N] = A·B in chunks of B's panels. Thread r owns the r-th run of chunks (the same panels at every step, so
+/* C[M, N] = A·B (over K's rows [ka, kb)) in chunks of B's panels. Thread r owns the r-th run of chunks (the same panels at every step, so
    its share of the weights stays in its own cache) and takes them first; a thread done with its own then takes
    the others' (a thread on a slower or busier core, as a VM's vCPU can be, does fewer instead of keeping the
    rest waiting: with an even split alone one thread waited 1.5-3 ms a run here). */
-NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc) {
+NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, idx ka, idx kb, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc) {
   const idx panels = (N + NR - 1) / NR;
   if (tm->parts == 1) {
-    gemm(M, N, K, A, ars, aks, Bp, C, ldc, 0, 1);
+    gemm_rows(M, N, K, ka, kb, A, ars, aks, Bp, C, ldc, 0, 1);
     return;
   }
   if (tm->rows) {
-    gemm(tm->b1 - tm->b0, N, K, A + tm->b0 * ars, ars, aks, Bp, C + tm->b0 * ldc, ldc, 0, 1);
+    gemm_rows(tm->b1 - tm->b0, N, K, ka, kb, A + tm->b0 * ars, ars, aks, Bp, C + tm->b0 * ldc, ldc, 0, 1);
     return;
   }
   const idx per = panels / (8 * tm->parts) > 1 ? panels / (8 * tm->parts) : 1;
@@ -91,7 +91,7 @@ NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, const float *A, id
     for (idx c; (c = slot_claim(&tm->bar->slots[r], base, base + own)) >= 0;) {
       const idx p0 = (r * run + c - base) * per, p1 = p0 + per < panels ? p0 + per : panels;
       const idx c0 = p0 * NR, c1 = p1 * NR < N ? p1 * NR : N;
-      gemm(M, c1 - c0, K, A, ars, aks, Bp + p0 * K * NR, C + c0, ldc, 0, 1);
+      gemm_rows(M, c1 - c0, K, ka, kb, A, ars, aks, Bp + p0 * K * NR, C + c0, ldc, 0, 1);
     }
   }
 }

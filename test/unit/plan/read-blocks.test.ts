@@ -2,7 +2,7 @@
 // unread, and the C backend does not compute them. Checked on the IR of the sample cells and of small cells.
 import { describe, expect, it } from 'vitest';
 import { builtinCell, compileCell } from '../../../index.js';
-import { forwardReadBlocks, readBlocks, readColumns, type BlockReads } from '../../../compiler/plan/read-blocks.js';
+import { forwardReadBlocks, nonZeroRows, readBlocks, readColumns, zeroBlocks, type BlockReads } from '../../../compiler/plan/read-blocks.js';
 import type { CompiledCell } from '../../../compiler/compiled-cell.js';
 
 /** The blocks read of each forward matvec whose matrix is `weight`, in graph order ('all' or sorted indices). */
@@ -64,5 +64,47 @@ export default cell({ state: ['h'] }, (x, { h }) => {
     expect(readColumns(new Set([0, 1, 2]), 96, 32)).toEqual([[0, 96]]);
     expect(readColumns('all', 96, 32)).toEqual([[0, 96]]);
     expect(readColumns(new Set([1]), 40, 32)).toEqual([[0, 40]]); // not whole blocks of H
+  });
+});
+
+describe('blocks of a product operand that are zeros by construction', () => {
+  /** The zero blocks of the operand of each backward product with weight_hh, in graph order. */
+  const operandZeros = (name: string) => {
+    const g = builtinCell(name).backward.graph;
+    const zeros = zeroBlocks(g);
+    return g.nodes.filter((n) => n.op === 'matvec_t' && g.nodes[n.args[0]!]!.attrs.name === 'weight_hh').map((n) => [...zeros[n.args[1]!]!].sort());
+  };
+
+  it("MGU's backward: the cotangent of each weight_hh product is zero in the chunk the forward dropped", () => {
+    expect(operandZeros('mgu')).toEqual([[0], [1]]);
+  });
+
+  it('GRU with the reset gate before the product: r and z of the product with r ⊙ h, n of the one with h', () => {
+    expect(operandZeros('gru_reset_before')).toEqual([[0, 1], [2]]);
+  });
+
+  it('LSTM: no zero blocks', () => {
+    expect(operandZeros('lstm')).toEqual([[]]);
+  });
+
+  it('concat and neg keep exact zeros', () => {
+    const cell = compileCell(`import { cell, linear, split, tanh } from 'cellforge/dsl';
+export default cell({ state: ['h'] }, (x, { h }) => {
+  const [a, , ,] = split(linear('hh', h, 3) - linear('ih', x, 3), 3);
+  return { h: tanh(a) };
+});
+`);
+    const g = cell.backward.graph;
+    const zeros = zeroBlocks(g);
+    const operand = (weight: string) => [...zeros[g.nodes.find((n) => n.op === 'matvec_t' && g.nodes[n.args[0]!]!.attrs.name === weight)!.args[1]!]!].sort();
+    expect(operand('weight_hh')).toEqual([1, 2]); // concat(da, 0, 0)
+    expect(operand('weight_ih')).toEqual([1, 2]); // its negation
+  });
+
+  it('rows of K that can be non-zero: from the first to the last block that is not zeros', () => {
+    expect(nonZeroRows(new Set([0]), 64, 32)).toEqual([32, 64]);
+    expect(nonZeroRows(new Set([1]), 96, 32)).toEqual([0, 96]); // a zero block between two others: all rows
+    expect(nonZeroRows(new Set([0, 1, 2]), 96, 32)).toEqual([0, 0]);
+    expect(nonZeroRows(new Set(), 96, 32)).toEqual([0, 96]);
   });
 });

@@ -68,10 +68,10 @@ static idx slot_claim(team_slot *slot, idx base, idx end) {
     if (__atomic_compare_exchange_n(&slot->next, &c, at + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return at;
   }
 }
-/* C[M, N] = A·B (over K's rows [ka, kb)) in chunks of B's panels. Thread r owns the r-th run of chunks (the same panels at every step, so
-   its share of the weights stays in its own cache) and takes them first; a thread done with its own then takes
-   the others' (a thread on a slower or busier core, as a VM's vCPU can be, does fewer instead of keeping the
-   rest waiting: with an even split alone one thread waited 1.5-3 ms a run here). */
+/* C[M, N] = A·B (over K's rows [ka, kb)) in chunks of B's panels. Thread r owns the r-th run of chunks (the same
+   panels at every step, so its share of the weights stays in its own cache) and takes them first; a thread done
+   with its own then takes the others' (a thread on a slower or busier core, as a VM's vCPU can be, does fewer
+   instead of keeping the rest waiting: with an even split alone one thread waited 1.5-3 ms a run here). */
 NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, idx ka, idx kb, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc) {
   const idx panels = (N + NR - 1) / NR;
   if (tm->parts == 1) {

@@ -47,15 +47,15 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const bwdStep = phases('bwd', backwardPlan, dims, bs, backwardFunctions, readBlocks(bw));
   backwardFunctions.push(backwardPrep(cell, dims, run), backwardCommit(cell, dims, run, bs));
 
-  /** The input projections of all T·B rows, one product each: on the team (`on`) or on nt threads. */
-  const hoisted = (on: 'tm' | 'nt') =>
-    fwd.nodes
-      .filter((n) => forwardPlan.role[n.id] === 'hoisted')
-      .map((n) => {
-        const N = sizeOf(n.shape, dims);
-        const args = `(idx)T * B, ${N}, ${X}, ${R('X')}, ${X}, 1, ${R(`WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`)}, ${R(`f.HX${n.id}`)}, ${N}`;
-        return on === 'tm' ? `gemm_team(&tm, ${args});` : `gemm(${args}, 0, nt);`;
-      });
+  /** The input projections of all T·B rows, one product each: on the team (team.ts, gemm_team) and, for a team of
+   * one, on nt threads. */
+  const hoisted = fwd.nodes
+    .filter((n) => forwardPlan.role[n.id] === 'hoisted')
+    .map((n) => {
+      const N = sizeOf(n.shape, dims);
+      const args = `${N}, ${X}, ${R('X')}, ${X}, 1, ${R(`WN${paramIndex(fwd, fwd.nodes[n.args[0]!]!)}`)}, ${R(`f.HX${n.id}`)}, ${N}`;
+      return { team: `gemm_team(&tm, T, B, ${args}, ${H});`, alone: `gemm((idx)T * B, ${args}, 0, nt);` };
+    });
   const stepWork = (plan: StepPlan) => plan.graph.nodes.filter((n) => plan.role[n.id] === 'gemm').reduce((a, n) => a + sizeOf(plan.graph.nodes[n.args[0]!]!.shape, dims), 0) + 16 * H * plan.phaseCount;
   const io = (name: string) => `io_${name.toLowerCase()}`;
   /** Bytes of the weights one step's products read. */
@@ -65,10 +65,10 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
   const entry = (sig: string, body: string[]) => [`EXPORT void ${sig} {`, `  float *R[${layout.regions.length}];`, ...tableEntries.map((l) => `  ${l}`), ...body.map((l) => `  ${l}`), `}`].join('\n');
   /** Runs `loop` on a team of up to nt threads (one when the loop is small), after `before`; `units`: the loop
    * splits a step by units unless the team splits the examples alone. */
-  const team = (work: number, weightBytes: number, loop: string, units: boolean, before: readonly string[] = []) => [
+  const team = (work: number, weightBytes: number, loop: string, units: boolean, before: readonly { team: string; alone: string }[] = []) => [
     `{`,
     `  const int size = team_size(nt, T, B, ${work});`,
-    ...(before.length ? [`  if (size == 1) { ${before.map((l) => l.replace(/^gemm_team\(&tm, (.*)\);$/, 'gemm($1, 0, nt);')).join(' ')} }`] : []),
+    ...(before.length ? [`  if (size == 1) { ${before.map((b) => b.alone).join(' ')} }`] : []),
     `  team_slot slots[size];`,
     `  memset(slots, 0, sizeof slots);`,
     `  team_barrier bar = {0, 0, slots};`,
@@ -84,7 +84,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `    tm.b1 = (int)((idx)(tm.q + 1) * B / tm.parts);`,
     `    tm.units = ${units ? '!tm.rows && tm.parts > 1' : '0'};`,
     `    if (tm.q == 0) last_team = 4 * tm.parts + (tm.rows ? 1 : tm.units ? 2 : 0);`,
-    ...(before.length ? [`    if (size > 1) { ${before.join(' ')} }`] : []),
+    ...(before.length ? [`    if (size > 1) { ${before.map((b) => b.team).join(' ')} }`] : []),
     `    ${loop}`,
     `  }`,
     `}`,
@@ -132,7 +132,7 @@ export function cProgram(cell: CompiledCell, dims: Dims): CProgram {
     `huge_pages(${R('OUT')}, (size_t)T * B * ${H} * 4);`,
     `if (!all_full(R, B, T)) ${zero('OUT', `(idx)T * B * ${H}`)}`,
     `/* input projections hoisted out of the time loop: all T·B rows in one product, on the loop's team */`,
-    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), fwdUnits ? 'fwd_loop_units(R, T, B, rev, keep, &tm);' : 'fwd_loop(R, T, B, rev, keep, &tm);', !!fwdUnits, hoisted('tm')),
+    ...team(stepWork(forwardPlan), stepWeightBytes(forwardPlan), fwdUnits ? 'fwd_loop_units(R, T, B, rev, keep, &tm);' : 'fwd_loop(R, T, B, rev, keep, &tm);', !!fwdUnits, hoisted),
   ]);
   const backward = entry(`cf_backward(const float *W, float *M, const idx *L, ${ioArgs}, int T, int B, int rev, int truncate, int nt)`, [
     ...cell.params.map((p, i) => zero(`GP${i}`, String(sizeOf(p.shape, dims)))),

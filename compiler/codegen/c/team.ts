@@ -78,7 +78,7 @@ NOCLONE static void gemm_share(team *tm, idx M, idx N, idx K, idx ka, idx kb, co
     gemm_rows(M, N, K, ka, kb, A, ars, aks, Bp, C, ldc, 0, 1);
     return;
   }
-  if (tm->rows) {
+  if (!getenv("CF_OLD") && tm->rows) {
     gemm_rows(tm->b1 - tm->b0, N, K, ka, kb, A + tm->b0 * ars, ars, aks, Bp, C + tm->b0 * ldc, ldc, 0, 1);
     return;
   }
@@ -129,17 +129,38 @@ static int examples_next(team *tm, team_iter *it, int *b0, int *b1) {
   }
   return 0;
 }
-/* C[M, N] = A·B on the team, by groups of MB·MR rows taken as they come (a slower core takes fewer), then a
-   barrier: the hoisted input products, inside the team's parallel region (no second wake-up of the threads). */
-NOCLONE static void gemm_team(team *tm, idx M, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc) {
-  const int groups = (int)((M + MB * MR - 1) / (MB * MR));
-  team_iter it;
-  int g0, g1;
-  examples_begin(tm, &it, groups);
-  it.shared = 1;
-  while (examples_next(tm, &it, &g0, &g1)) {
-    const idx m0 = (idx)g0 * MB * MR, m1 = (idx)g1 * MB * MR < M ? (idx)g1 * MB * MR : M;
-    gemm(m1 - m0, N, K, A + m0 * ars, ars, aks, Bp, C + m0 * ldc, ldc, 0, 1);
+/* C[T·B, N] = A·B on the team, then a barrier: the hoisted input products, inside the team's parallel region (no
+   second wake-up of the threads). By groups of MB·MR rows taken as they come (a slower core takes fewer); a team
+   that splits its steps by units (N a whole number of blocks of H) splits the columns too: slot r holds columns
+   g·H + [u0, u1) of every block g, where [u0, u1) are the units of thread r's own chunks in the loop
+   (examples_begin over H / NR panels). Each thread first computes the columns that its own chunks of the loop
+   will read, and they stay in its core's caches (on this 2-vCPU host a line from the other core costs ~280 ns;
+   LSTM B64 X512 H512 T32 forward 30.7 -> 29.9 ms, faster in 39 of 60 alternated rounds). */
+NOCLONE static void gemm_team(team *tm, int T, int B, idx N, idx K, const float *A, idx ars, idx aks, const float *Bp, float *C, idx ldc, idx H) {
+  const idx M = (idx)T * B, base = tm->base;
+  if (tm->units && N % H == 0) {
+    const idx groups = (M + MB * MR - 1) / (MB * MR), panels = H / NR;
+    team_iter loop; /* the loop's chunks of units: thread r owns panels [r·run·per, (r+1)·run·per) */
+    examples_begin(tm, &loop, (int)panels);
+    tm->base = base + groups;
+    for (int k = 0; k < tm->parts; k++) {
+      const int r = (tm->q + k) % tm->parts;
+      const idx own = loop.run * loop.per, u0 = (r * own < panels ? r * own : panels) * NR, u1 = ((r + 1) * own < panels ? (r + 1) * own : panels) * NR;
+      if (u1 <= u0) continue; /* more threads than the loop has chunks */
+      for (idx c; (c = slot_claim(&tm->bar->slots[r], base, base + groups)) >= 0;) {
+        const idx m0 = (c - base) * MB * MR, m1 = m0 + MB * MR < M ? m0 + MB * MR : M;
+        for (idx g = 0; g < N; g += H) gemm(m1 - m0, u1 - u0, K, A + m0 * ars, ars, aks, Bp + (g + u0) * K, C + m0 * ldc + g + u0, ldc, 0, 1);
+      }
+    }
+  } else {
+    team_iter it;
+    int g0, g1;
+    examples_begin(tm, &it, (int)((M + MB * MR - 1) / (MB * MR)));
+    it.shared = 1;
+    while (examples_next(tm, &it, &g0, &g1)) {
+      const idx m0 = (idx)g0 * MB * MR, m1 = (idx)g1 * MB * MR < M ? (idx)g1 * MB * MR : M;
+      gemm(m1 - m0, N, K, A + m0 * ars, ars, aks, Bp, C + m0 * ldc, ldc, 0, 1);
+    }
   }
   team_wait(tm);
 }

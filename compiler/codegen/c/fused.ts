@@ -177,7 +177,7 @@ export function overUnitRange(vector: readonly string[]): string[] {
 /** A per-example function: `(R, B, b0, b1, s, rev)` (examples [b0, b1) at step s) with the region pointers it uses. */
 export function cFunction(name: string, used: ReadonlySet<number>, body: readonly string[], extra = ''): string {
   return [
-    `static void ${name}(float *const *R, int B, int b0, int b1, int s, int rev${extra}) {`,
+    `static void FUSED ${name}(float *const *R, int B, int b0, int b1, int s, int rev${extra}) {`,
     `  const int32_t *LEN = (const int32_t *)R[0]; (void)LEN;`,
     ...pointerLocals(used).map((l) => `  ${l}`),
     ...body.map((l) => `  ${l}`),

@@ -110,7 +110,7 @@ static __attribute__((noinline)) vf cf_log(vf x) {
   return SEL(x >= K(0.0f), res, K(__builtin_nanf("")));
 }
 static inline vf cf_abs(vf x) { return (vf)((vi)x & 0x7fffffff); }
-/* The gate functions are inlined into the fused loops, whose instructions GCC then schedules (FUSED, below):
+/* The gate functions are inlined into the fused loops, whose instructions GCC then schedules (FUSED, above):
    several gates' chains interleave instead of running one call after another. */
 static inline __attribute__((always_inline)) vf cf_sigmoid(vf x) {
   vf e = exp_from(reduce_exp_neg(neg_abs(x)));

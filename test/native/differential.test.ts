@@ -180,21 +180,18 @@ export default cell({ state: ['h'] }, (x, { h }) => {
       expect(await run(cell, cfg, 2)).toEqual(one);
       expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: true, byUnits: false });
     }, 60_000);
-    it('lstm with 50 examples on 3 threads: by examples, 17, 17 and 16 a thread', async () => {
-      const cfg: DiffConfig = { steps: 11, batch: 50, inputSize: 9, hiddenSize: 20, lengths: Array.from({ length: 50 }, (_, b) => 11 - (b % 11)), initialStates: true };
-      const cell = builtinCell('lstm');
+    // Split by examples alone: each thread its examples, all units, one product a step (GRU at H = 64, unit by
+    // unit), and an uneven split (LSTM, 50 examples on 3 threads: 17, 17 and 16).
+    const byExamples: [string, string, number, DiffConfig][] = [
+      ['gru', 'H = 64 (unit by unit), 40 examples', 2, { steps: 7, batch: 40, inputSize: 10, hiddenSize: 64, lengths: Array.from({ length: 40 }, (_, b) => 1 + (b % 7)), initialStates: true }],
+      ['lstm', '50 examples', 3, { steps: 11, batch: 50, inputSize: 9, hiddenSize: 20, lengths: Array.from({ length: 50 }, (_, b) => 11 - (b % 11)), initialStates: true }],
+    ];
+    it.each(byExamples)('%s, %s, on %i threads: split by examples alone, the same bits as 1 thread', async (name, _label, threads, cfg) => {
+      const cell = builtinCell(name);
       const one = await run(cell, cfg, 1);
-      expect(await run(cell, cfg, 3)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toEqual({ threads: 3, byExamples: true, byUnits: false });
-      expect(above(await differential(cell, sharing(3), cfg), TOL)).toEqual({});
-    }, 60_000);
-    it('gru at H = 64 (unit by unit) with 40 examples on 2 threads: each thread its examples, all units, one product a step', async () => {
-      const cfg: DiffConfig = { steps: 7, batch: 40, inputSize: 10, hiddenSize: 64, lengths: Array.from({ length: 40 }, (_, b) => 1 + (b % 7)), initialStates: true };
-      const cell = builtinCell('gru');
-      const one = await run(cell, cfg, 1);
-      expect(await run(cell, cfg, 2)).toEqual(one);
-      expect(await lastTeam(cell, cfg)).toEqual({ threads: 2, byExamples: true, byUnits: false });
-      expect(above(await differential(cell, sharing(2), cfg), TOL)).toEqual({});
+      expect(await run(cell, cfg, threads)).toEqual(one);
+      expect(await lastTeam(cell, cfg)).toEqual({ threads, byExamples: true, byUnits: false });
+      expect(above(await differential(cell, sharing(threads), cfg), TOL)).toEqual({});
     }, 60_000);
     it('without shareFrom: a small loop stays on one thread; a large one is shared by examples or by panels', async () => {
       const cell = builtinCell('lstm');

@@ -7,12 +7,12 @@ import { cProgram } from '../../compiler/codegen/c/program.js';
 import { sizeOf } from '../../ir/shape.js';
 import { tapeGone, type DirectionGrads, type DirectionResult, type DirectionRun, type Floats, type SequenceBackend } from '../backend.js';
 import { defaultThreads } from '../wasm/pool.js';
-import { nativeLibrary, type NativeLibrary } from './library.js';
+import { DEFAULT_SHARE_FROM, nativeLibrary, type NativeLibrary } from './library.js';
 
 export interface NativeOptions {
   /** Threads inside the library (default: the cores this process may use). Results do not depend on it. */
   readonly threads?: number;
-  /** Tests: share time loops and products over the threads from this many multiply-adds (default 2²²). */
+  /** Tests: share time loops and products over the threads from this many multiply-adds (default 2²³). */
   readonly shareFrom?: number;
 }
 
@@ -52,7 +52,7 @@ export function nativeBackend(cell: CompiledCell, options: NativeOptions = {}): 
   // Generate eagerly for error reporting: an unsupported cell fails at construction, not mid-training.
   guardDepth(cell.file, () => cProgram(cell, { X: 1, H: 1 }));
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
-  const shareFrom = options.shareFrom ?? 2 ** 22;
+  const shareFrom = options.shareFrom ?? DEFAULT_SHARE_FROM;
   const weights = new Map<string, PackedWeights>();
   const outstanding = new Set<NativeTape>();
   let generation = 0;

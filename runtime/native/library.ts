@@ -26,7 +26,7 @@ export interface NativeLibrary {
   pack: Fn<[Float32Array, Float32Array, number, number, number, number]>;
   /** Floats from the start of the array to its first 64-byte boundary. */
   alignFloats: (a: Float32Array) => number;
-  /** Sets the smallest loop or product (multiply-adds) shared over threads; the default is 2²². */
+  /** Sets the smallest loop or product (multiply-adds) shared over threads (DEFAULT_SHARE_FROM unless a test says). */
   shareFrom: (n: number) => void;
   /** How the latest time loop was run: its threads (1 when it was too small to share) and whether they split the
    * examples only (small weights, many examples), each step by units (a forward whose phases are unit by unit), or
@@ -36,6 +36,10 @@ export interface NativeLibrary {
 
 /** Compile times of this process, for --verbose and the benchmark. */
 export const compileLog: { cell: string; X: number; H: number; ms: number; cached: boolean }[] = [];
+
+/** The smallest time loop or product (multiply-adds) that the library shares over its threads: 2²³ (the C's
+ * par_min, compiler/codegen/c/gemm.ts, where it is measured). */
+export const DEFAULT_SHARE_FROM = 2 ** 23;
 
 const libraries = new WeakMap<CompiledCell, Map<string, Promise<NativeLibrary>>>();
 

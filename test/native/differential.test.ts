@@ -198,7 +198,12 @@ export default cell({ state: ['h'] }, (x, { h }) => {
       const small: DiffConfig = { steps: 4, batch: 3, inputSize: 8, hiddenSize: 16 };
       await results(cell, (c) => nativeBackend(c, { threads: 2 }), small);
       expect(await lastTeam(cell, small)).toEqual({ threads: 1, byExamples: false, byUnits: false });
-      // T·B·(4H + 16H) multiply-adds ≥ 2²² in both; 40 examples and 64 KiB of weights: by examples;
+      // ~6 M multiply-adds (T·B·(4H·H + 16H a phase), H = 16): under 2²³, where waking a second thread costs more
+      // than it gains
+      const under: DiffConfig = { steps: 100, batch: 40, inputSize: 16, hiddenSize: 16 };
+      await results(cell, (c) => nativeBackend(c, { threads: 2 }), under);
+      expect(await lastTeam(cell, under)).toEqual({ threads: 1, byExamples: false, byUnits: false });
+      // T·B·(4H·H + 16H a phase) multiply-adds ≥ 2²³ in both; 40 examples and 64 KiB of weights: by examples;
       // 8 examples and 1 MiB of weights: each step's products by panels.
       const many: DiffConfig = { steps: 100, batch: 40, inputSize: 16, hiddenSize: 64 };
       await results(cell, (c) => nativeBackend(c, { threads: 2 }), many);

@@ -27,12 +27,15 @@ typedef int64_t idx;
    2048x2048x512 on 2 threads 299-319 -> 339-369 GFLOP/s, 2048x1024x1024 316-320 -> 353-388. */
 #define KC 1024
 #define MB 16
-/* Smallest M·N·K split over threads: ~4 M multiply-adds (tens of µs on one core), where waking sleeping threads
-   pays. A variable so that tests can split small problems (cf_share_from). */
+/* Smallest M·N·K split over threads: ~8 M multiply-adds (~80 µs on one core), where waking a sleeping thread pays
+   (tens of µs in a VM). Against 4 M, measured here alternating in one process: IndRNN B64 X28 H128 T28 forward
+   0.30 -> 0.23 ms and forward+backward 0.96 -> 0.79 (its hoisted product, 6.4 M, no longer wakes a thread); the
+   LSTM, GRU and MGU rows at that size, whose loops are larger, unchanged. The runtime sets it at every call
+   (runtime/native/library.ts, DEFAULT_SHARE_FROM); tests lower it to split small problems (cf_share_from). */
 #if CF_PART == 2
 extern idx par_min;
 #else
-idx par_min = 1L << 22;
+idx par_min = 1L << 23;
 EXPORT void cf_share_from(idx n) { par_min = n; }
 #endif
 /* Floats of B [K, N] packed: ceil(N / NR) panels of K rows of NR columns. */
